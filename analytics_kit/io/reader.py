@@ -98,7 +98,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, raw: str, path: Path, cfg: TableCo
             con.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM {raw}_df")
             con.unregister(f"{raw}_df")
         else:
-            encoding = cfg.encoding.replace("-", "").replace("latin1", "latin-1")
+            encoding = cfg.encoding
             con.execute(
                 f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM read_csv("
                 f"{_lit(str(path))}, all_varchar=true, header=true, "
@@ -107,7 +107,8 @@ def _load_raw(con: duckdb.DuckDBPyConnection, raw: str, path: Path, cfg: TableCo
             )
     except (duckdb.Error, UnicodeDecodeError, pd.errors.ParserError) as exc:
         first = str(exc).splitlines()[0][:300]
-        if "unicode" in first.lower() or isinstance(exc, UnicodeDecodeError):
+        if "unicode" in str(exc).lower() or isinstance(exc, UnicodeDecodeError):
+            first = f"bytes that are not valid {cfg.encoding} ({first})"
             fix = (
                 "save the file as UTF-8, or set encoding: latin-1 for this table "
                 "in the configuration"
@@ -118,6 +119,7 @@ def _load_raw(con: duckdb.DuckDBPyConnection, raw: str, path: Path, cfg: TableCo
             fix = "check the delimiter and quoting (set delimiter: ';' if needed)"
         _fail(
             f"file {path}",
+            first if first.startswith("bytes") else
             f"a file the {fmt} reader cannot parse ({first})",
             f"a readable {fmt} file with a header row",
             fix,

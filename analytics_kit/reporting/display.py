@@ -1,0 +1,122 @@
+"""Small display helpers for report notebooks: KPI cards, tables, notes.
+
+Everything that comes from data (client names, segment names, comments, channel
+names) is HTML-escaped here, so a value such as ``<script>alert(1)</script>`` shows as
+text in the report and never runs.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from IPython.display import HTML
+
+__all__ = [
+    "Card",
+    "fmt_count",
+    "fmt_money",
+    "fmt_number",
+    "fmt_share",
+    "kpi_cards",
+    "missing_table_note",
+    "note",
+    "paragraph",
+    "table",
+]
+
+
+def _nan(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_count(value: float | None) -> str:
+    """``12,345``; an em dash for a missing value."""
+    return "—" if _nan(value) else f"{value:,.0f}"
+
+
+def fmt_number(value: float | None, digits: int = 2) -> str:
+    """A number with thousands separators and `digits` decimals."""
+    return "—" if _nan(value) else f"{value:,.{digits}f}"
+
+
+def fmt_money(value: float | None, currency: str, digits: int = 2) -> str:
+    """``1,234.50 EUR``."""
+    return "—" if _nan(value) else f"{value:,.{digits}f} {currency}"
+
+
+def fmt_share(value: float | None, digits: int = 1) -> str:
+    """A share in [0, 1] as a percentage: ``0.1234`` -> ``12.3%``."""
+    return "—" if _nan(value) else f"{100 * value:.{digits}f}%"
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI card: a label, the formatted value and a line of context."""
+
+    label: str
+    value: str
+    sub: str = ""
+
+
+def kpi_cards(cards: Sequence[Card]) -> HTML:
+    """A row of KPI cards (all text escaped)."""
+    parts = [
+        '<div class="ak-card"><div class="ak-label">{}</div>'
+        '<div class="ak-value">{}</div><div class="ak-sub">{}</div></div>'.format(
+            html.escape(c.label), html.escape(c.value), html.escape(c.sub)
+        )
+        for c in cards
+    ]
+    return HTML('<div class="ak-cards">' + "".join(parts) + "</div>")
+
+
+def table(
+    frame: pd.DataFrame,
+    *,
+    formats: Mapping[str, str | Callable[[object], str]] | None = None,
+    caption: str | None = None,
+    index: bool = False,
+) -> HTML:
+    """An HTML table with formatted numbers and every cell escaped.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        What to show; not modified.
+    formats : mapping, optional
+        Column -> format string (``"{:,.0f}"``) or callable.
+    caption : str, optional
+        Shown above the table (escaped).
+    index : bool, default=False
+        Whether to show the index.
+    """
+    styler = frame.style.format(formats or {}, escape="html", na_rep="—")
+    styler = styler.format_index(escape="html").set_table_attributes('class="ak-table"')
+    if not index:
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(html.escape(caption))
+    return HTML(styler.to_html())
+
+
+def note(text: str) -> HTML:
+    """A highlighted note (escaped)."""
+    return HTML(f'<p class="ak-note">{html.escape(text)}</p>')
+
+
+def paragraph(text: str) -> HTML:
+    """A plain paragraph (escaped)."""
+    return HTML(f"<p>{html.escape(text)}</p>")
+
+
+def missing_table_note(table_name: str, client_id: str) -> HTML:
+    """The one line a section shows when its input table is absent."""
+    return note(
+        f"This section needs the {table_name} table, which client {client_id!r} does "
+        f"not supply. Add tables.{table_name}.path (and its column mapping) for this "
+        "client in the configuration to include it."
+    )

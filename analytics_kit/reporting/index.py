@@ -1,0 +1,101 @@
+"""The index page: one row per client with status, as_of, headline KPIs and links."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+__all__ = ["write_index"]
+
+_STATUS_STYLE = {"ok": "#1a7f37", "failed": "#b42318", "timeout": "#b54708"}
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Client reports</title>
+<style>
+ body {{ font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto;
+        padding: 0 1em; color: #222; }}
+ table {{ border-collapse: collapse; width: 100%; }}
+ th, td {{ border-bottom: 1px solid #ddd; padding: 0.45em 0.7em; text-align: left;
+          vertical-align: top; }}
+ th {{ background: #f3f4f6; }}
+ .err {{ color: #b42318; font-size: 0.85em; white-space: pre-wrap; }}
+</style></head>
+<body>
+<h1>Client reports</h1>
+<p>Updated {updated}. Each report is a single self-contained HTML file.</p>
+<table>
+<thead><tr><th>Client</th><th>Status</th><th>Data as of</th><th>Last run</th>
+<th>Headline KPIs</th><th>Files</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+</body></html>
+"""
+
+
+def _row(entry: dict) -> str:
+    e = html.escape
+    status = entry.get("status", "not run")
+    color = _STATUS_STYLE.get(status, "#555")
+    kpis = entry.get("kpis") or {}
+    kpi_text = "<br>".join(f"{e(str(k))}: {e(str(v))}" for k, v in kpis.items()) or "—"
+    links = []
+    if entry.get("html"):
+        label = "report" if status == "ok" else "last good report"
+        links.append(f'<a href="{e(quote(entry["html"]))}">{label}</a>')
+    if entry.get("failed_notebook"):
+        links.append(
+            f'<a href="{e(quote(entry["failed_notebook"]))}">failed notebook</a>'
+        )
+    error = entry.get("error")
+    error_html = ""
+    if error and status != "ok":
+        cell = f" (cell {error['cell']})" if error.get("cell") is not None else ""
+        error_html = (
+            f'<div class="err">{e(str(error.get("type")))}{e(cell)}: '
+            f"{e(str(error.get('message', ''))[:300])}</div>"
+        )
+    return (
+        f"<tr><td>{e(entry.get('client_name') or entry.get('client_id', ''))}"
+        f"<br><small>{e(entry.get('client_id', ''))}</small></td>"
+        f'<td style="color:{color};font-weight:600">{e(status)}{error_html}</td>'
+        f"<td>{e(str(entry.get('as_of', '—')))}</td>"
+        f"<td>{e(str(entry.get('started', '—')))}</td>"
+        f"<td>{kpi_text}</td><td>{' · '.join(links) or '—'}</td></tr>"
+    )
+
+
+def write_index(out_dir: str | Path, client_ids: list[str] | None = None) -> Path:
+    """Write ``index.html`` in `out_dir` from its ``manifest.json``.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The reports folder.
+    client_ids : list of str, optional
+        Clients to list first, in this order (e.g. the configuration's order);
+        clients only in the manifest follow.
+
+    Returns
+    -------
+    pathlib.Path
+        The index file.
+    """
+    out = Path(out_dir)
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    entries = manifest.get("clients", {})
+    order = list(client_ids or [])
+    order += [cid for cid in entries if cid not in order]
+    rows = [
+        _row(entries.get(cid, {"client_id": cid, "status": "not run"})) for cid in order
+    ]
+    page = _PAGE.format(
+        updated=html.escape(str(manifest.get("updated", "—"))), rows="\n".join(rows)
+    )
+    path = out / "index.html"
+    path.write_text(page, encoding="utf-8")
+    return path
