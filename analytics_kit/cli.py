@@ -16,7 +16,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 @app.command()
 def report(
     client: Annotated[
-        list[str] | None, typer.Option("--client", help="Client id; repeat for several.")
+        list[str] | None,
+        typer.Option("--client", help="Client id; repeat for several."),
     ] = None,
     config: Annotated[Path, typer.Option(help="Client configuration (YAML).")] = Path(
         "data/clients.yml"
@@ -66,7 +67,9 @@ def report(
 
 @app.command()
 def simulate(
-    out: Annotated[Path, typer.Option(help="Folder for the demo clients.")] = Path("data"),
+    out: Annotated[Path, typer.Option(help="Folder for the demo clients.")] = Path(
+        "data"
+    ),
 ) -> None:
     """Write the simulated demo clients (deterministic: same seeds, same files)."""
     from analytics_kit.datasets import write_demo_data

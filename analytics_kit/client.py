@@ -72,23 +72,42 @@ class Client:
         for name, loaded in self.tables.items():
             base = {"table": name, "file": loaded.path.name}
             records.append(
-                {**base, "reason": "read", "rows": loaded.rows_read,
-                 "summary": f"{loaded.rows_read:,} rows read", "examples": []}
+                {
+                    **base,
+                    "reason": "read",
+                    "rows": loaded.rows_read,
+                    "summary": f"{loaded.rows_read:,} rows read",
+                    "examples": [],
+                }
             )
             for row in loaded.exclusions.itertuples(index=False):
                 records.append(
-                    {**base, "reason": row.reason, "rows": int(row.rows),
-                     "summary": f"{int(row.rows):,} excluded: {row.reason}",
-                     "examples": list(row.examples)}
+                    {
+                        **base,
+                        "reason": row.reason,
+                        "rows": int(row.rows),
+                        "summary": f"{int(row.rows):,} excluded: {row.reason}",
+                        "examples": list(row.examples),
+                    }
                 )
             records.append(
-                {**base, "reason": "kept", "rows": loaded.rows_kept,
-                 "summary": f"{loaded.rows_kept:,} rows kept", "examples": []}
+                {
+                    **base,
+                    "reason": "kept",
+                    "rows": loaded.rows_kept,
+                    "summary": f"{loaded.rows_kept:,} rows kept",
+                    "examples": [],
+                }
             )
             for note in loaded.notes:
                 records.append(
-                    {**base, "reason": "note", "rows": 0, "summary": note,
-                     "examples": []}
+                    {
+                        **base,
+                        "reason": "note",
+                        "rows": 0,
+                        "summary": note,
+                        "examples": [],
+                    }
                 )
         columns = ["table", "file", "reason", "rows", "summary", "examples"]
         return pd.DataFrame.from_records(records, columns=columns)

@@ -35,7 +35,9 @@ class Overview:
     @property
     def repeat_purchase_rate(self) -> float:
         """Share of customers who bought on two or more distinct days, in [0, 1]."""
-        return self.repeat_customers / self.customers if self.customers else float("nan")
+        return (
+            self.repeat_customers / self.customers if self.customers else float("nan")
+        )
 
 
 def _up_to(t: Table, as_of: pd.Timestamp, time_col: str) -> Table:
@@ -70,17 +72,23 @@ def overview(
     """
     day = require_date(as_of, param="as_of")
     t = as_table(transactions)
-    require_columns(t.columns, [customer_col, time_col, amount_col], param="transactions")
+    require_columns(
+        t.columns, [customer_col, time_col, amount_col], param="transactions"
+    )
     t = _up_to(t, day, time_col)
     days = t.select(c=t[customer_col], d=t[time_col].date()).distinct()
     per_customer = days.group_by("c").aggregate(n=days.d.count())
-    totals = t.aggregate(
-        customers=t[customer_col].nunique(),
-        transactions=t.count(),
-        revenue=t[amount_col].sum(),
-        first=t[time_col].min(),
-        last=t[time_col].max(),
-    ).to_pandas().iloc[0]
+    totals = (
+        t.aggregate(
+            customers=t[customer_col].nunique(),
+            transactions=t.count(),
+            revenue=t[amount_col].sum(),
+            first=t[time_col].min(),
+            last=t[time_col].max(),
+        )
+        .to_pandas()
+        .iloc[0]
+    )
     repeat = int(per_customer.filter(per_customer.n >= 2).count().to_pyarrow().as_py())
     return Overview(
         customers=int(totals["customers"]),
@@ -112,7 +120,9 @@ def monthly_active_customers(
     """
     day = require_date(as_of, param="as_of")
     t = as_table(transactions)
-    require_columns(t.columns, [customer_col, time_col, amount_col], param="transactions")
+    require_columns(
+        t.columns, [customer_col, time_col, amount_col], param="transactions"
+    )
     t = _up_to(t, day, time_col)
     month = t[time_col].truncate("M").name("month")
     agg = (

@@ -13,7 +13,9 @@ matplotlib.use("Agg")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Real public datasets live beside the project (../shared/data/real); see its README.
 SHARED_DATA = Path(
-    os.environ.get("ANALYTICS_KIT_SHARED_DATA", PROJECT_ROOT.parent / "shared/data/real")
+    os.environ.get(
+        "ANALYTICS_KIT_SHARED_DATA", PROJECT_ROOT.parent / "shared/data/real"
+    )
 )
 
 

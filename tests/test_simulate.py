@@ -20,8 +20,14 @@ def test_same_seed_same_tables_other_seed_other_tables():
     a = simulate_client(n_customers=300, seed=7)
     b = simulate_client(n_customers=300, seed=7)
     c = simulate_client(n_customers=300, seed=8)
-    for name in ("transactions", "customers", "marketing_spend", "nps_responses",
-                 "engagement", "activity"):
+    for name in (
+        "transactions",
+        "customers",
+        "marketing_spend",
+        "nps_responses",
+        "engagement",
+        "activity",
+    ):
         pdt.assert_frame_equal(getattr(a, name), getattr(b, name))
     assert not a.transactions.equals(c.transactions)
 
@@ -36,7 +42,8 @@ def test_committed_demo_files_match_a_fresh_simulation(tmp_path, project_root):
 
 def test_demo_data_stays_small(project_root):
     total = sum(
-        p.stat().st_size for cid in DEMO_SIMULATIONS
+        p.stat().st_size
+        for cid in DEMO_SIMULATIONS
         for p in (project_root / "data" / cid).iterdir()
     )
     assert total < 5 * 1024 * 1024
@@ -44,8 +51,15 @@ def test_demo_data_stays_small(project_root):
 
 def test_bgnbd_first_purchases_and_horizon():
     tx = simulate_bgnbd_transactions(
-        2000, r=0.25, alpha=4.0, a=0.8, b=2.5, start="2022-01-01", end="2022-12-31",
-        acquisition_days=30, seed=1,
+        2000,
+        r=0.25,
+        alpha=4.0,
+        a=0.8,
+        b=2.5,
+        start="2022-01-01",
+        end="2022-12-31",
+        acquisition_days=30,
+        seed=1,
     )
     first = tx.groupby("customer_id")["timestamp"].min()
     assert len(first) == 2000
@@ -58,8 +72,15 @@ def test_bgnbd_repeat_rate_matches_the_model_mean():
     # Without drop-out (a tiny a/(a+b) drop probability) the repeat count of a
     # customer over t weeks is NBD: E[X(t)] = r t / alpha = 0.5 * 20 / 5 = 2.
     tx = simulate_bgnbd_transactions(
-        20000, r=0.5, alpha=5.0, a=1e-4, b=1e4, start="2022-01-01",
-        end="2022-05-20", acquisition_days=1e-9, seed=2,
+        20000,
+        r=0.5,
+        alpha=5.0,
+        a=1e-4,
+        b=1e4,
+        start="2022-01-01",
+        end="2022-05-20",
+        acquisition_days=1e-9,
+        seed=2,
     )
     repeats = tx.groupby("customer_id").size() - 1
     weeks = (pd.Timestamp("2022-05-21") - pd.Timestamp("2022-01-01")).days / 7

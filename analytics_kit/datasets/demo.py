@@ -74,5 +74,7 @@ def write_demo_data(folder: str | Path) -> dict[str, dict[str, Path]]:
     written = {}
     for client_id, spec in DEMO_SIMULATIONS.items():
         sim = simulate_client(**spec["simulate"])
-        written[client_id] = write_client(sim, Path(folder) / client_id, **spec["write"])
+        written[client_id] = write_client(
+            sim, Path(folder) / client_id, **spec["write"]
+        )
     return written

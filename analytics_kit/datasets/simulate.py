@@ -136,7 +136,12 @@ def _bgnbd_purchase_times(
 
 
 def _gamma_gamma_amounts(
-    rng: np.random.Generator, owners: np.ndarray, n: int, *, p: float, q: float,
+    rng: np.random.Generator,
+    owners: np.ndarray,
+    n: int,
+    *,
+    p: float,
+    q: float,
     gamma: float,
 ) -> np.ndarray:
     nu = rng.gamma(shape=q, scale=1.0 / gamma, size=n)  # per-customer rate
@@ -190,9 +195,7 @@ def simulate_bgnbd_transactions(
     )
     all_owners = np.concatenate([np.arange(n_customers), owners])
     offsets = np.concatenate([first, first[owners] + weeks * DAYS_PER_WEEK])
-    amounts = _gamma_gamma_amounts(
-        rng, all_owners, n_customers, p=p, q=q, gamma=gamma
-    )
+    amounts = _gamma_gamma_amounts(rng, all_owners, n_customers, p=p, q=q, gamma=gamma)
     width = len(str(n_customers))
     frame = pd.DataFrame(
         {
@@ -220,14 +223,18 @@ def _nps_scores(rng: np.random.Generator, n: int, shares: tuple[float, ...]):
         np.where(
             kind == "passive",
             rng.choice([7, 8], size=n),
-            rng.choice(np.arange(7), size=n, p=[0.04, 0.04, 0.07, 0.1, 0.15, 0.25, 0.35]),
+            rng.choice(
+                np.arange(7), size=n, p=[0.04, 0.04, 0.07, 0.1, 0.15, 0.25, 0.35]
+            ),
         ),
     )
     return kind, score
 
 
 def _subscription_transactions(
-    rng: np.random.Generator, customers: pd.DataFrame, params: SimulationParams,
+    rng: np.random.Generator,
+    customers: pd.DataFrame,
+    params: SimulationParams,
     end: pd.Timestamp,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Monthly charges until cancellation (shifted-beta-geometric lifetimes)."""
@@ -243,7 +250,9 @@ def _subscription_transactions(
             charge = day + pd.DateOffset(months=k)
             if charge > end:
                 break
-            rows.append((cid, charge + pd.Timedelta(hours=9 + i % 8), params.monthly_price))
+            rows.append(
+                (cid, charge + pd.Timedelta(hours=9 + i % 8), params.monthly_price)
+            )
     # Lifetimes beyond the observed span are censored (no cancellation date).
     cancel = [
         day + pd.DateOffset(months=int(paid)) if paid <= 240 else pd.NaT
@@ -299,15 +308,27 @@ def simulate_client(
         customers = pd.DataFrame(
             {
                 "customer_id": [f"S{i:05d}" for i in range(n_customers)],
-                "acquisition_date": (start_ts + pd.to_timedelta(first, unit="D")).floor("D"),
+                "acquisition_date": (start_ts + pd.to_timedelta(first, unit="D")).floor(
+                    "D"
+                ),
             }
         )
-        transactions, cancel = _subscription_transactions(rng, customers, params, end_ts)
+        transactions, cancel = _subscription_transactions(
+            rng, customers, params, end_ts
+        )
         customers["cancellation_date"] = cancel.where(cancel <= end_ts)
     else:
         transactions = simulate_bgnbd_transactions(
-            n_customers, r=params.r, alpha=params.alpha, a=params.a, b=params.b,
-            p=params.p, q=params.q, gamma=params.gamma, start=start, end=as_of,
+            n_customers,
+            r=params.r,
+            alpha=params.alpha,
+            a=params.a,
+            b=params.b,
+            p=params.p,
+            q=params.q,
+            gamma=params.gamma,
+            start=start,
+            end=as_of,
             acquisition_days=span_days - 90,
             seed=int(purchase_seed.generate_state(1)[0]),
         )
@@ -421,8 +442,9 @@ def _activity(rng, customers, params, end_ts) -> pd.DataFrame:
         {
             "customer_id": ids[who],
             "timestamp": days[when] + pd.to_timedelta(seconds, unit="s"),
-            "event_type": rng.choice(["login", "browse", "purchase"], size=who.size,
-                                     p=[0.5, 0.4, 0.1]),
+            "event_type": rng.choice(
+                ["login", "browse", "purchase"], size=who.size, p=[0.5, 0.4, 0.1]
+            ),
         }
     )
     acquired = customers.set_index("customer_id")["acquisition_date"]
@@ -463,8 +485,14 @@ def write_client(
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for name in ("transactions", "customers", "marketing_spend", "nps_responses",
-                 "engagement", "activity"):
+    for name in (
+        "transactions",
+        "customers",
+        "marketing_spend",
+        "nps_responses",
+        "engagement",
+        "activity",
+    ):
         frame = getattr(sim, name).copy()
         for col in frame.columns:
             if not pd.api.types.is_datetime64_any_dtype(frame[col]):

@@ -119,8 +119,9 @@ def _load_raw(con: duckdb.DuckDBPyConnection, raw: str, path: Path, cfg: TableCo
             fix = "check the delimiter and quoting (set delimiter: ';' if needed)"
         _fail(
             f"file {path}",
-            first if first.startswith("bytes") else
-            f"a file the {fmt} reader cannot parse ({first})",
+            first
+            if first.startswith("bytes")
+            else f"a file the {fmt} reader cannot parse ({first})",
             f"a readable {fmt} file with a header row",
             fix,
         )
@@ -250,7 +251,9 @@ def read_table(
     duck.execute(
         f"CREATE OR REPLACE TEMP TABLE {parsed} AS SELECT row_number() OVER () + 1 "
         f"AS _line, {raw_text} AS _raw, {', '.join(select)}, "
-        + ", ".join(f"{_blank(src)} AS {_q('_blank_' + kit)}" for kit, src in cols.items())
+        + ", ".join(
+            f"{_blank(src)} AS {_q('_blank_' + kit)}" for kit, src in cols.items()
+        )
         + f" FROM {raw}"
     )
     _check_dates(duck, parsed, spec, cols, cfg, path)
@@ -264,26 +267,32 @@ def read_table(
             cases.append((f"{_q(col)} IS NULL", f"missing {col}"))
     if spec.as_of_column:
         cases.append(
-            (f"CAST({_q(spec.as_of_column)} AS DATE) > DATE {_lit(as_of_day)}",
-             "after as_of")
+            (
+                f"CAST({_q(spec.as_of_column)} AS DATE) > DATE {_lit(as_of_day)}",
+                "after as_of",
+            )
         )
     for col in spec.numbers:
         if col not in cols:
             continue
         if col in spec.required:
-            cases.append((f"{_q('_blank_' + col)} OR isnan({_q(col)})", f"missing {col}"))
+            cases.append(
+                (f"{_q('_blank_' + col)} OR isnan({_q(col)})", f"missing {col}")
+            )
         cases.append(
             (f"NOT {_q('_blank_' + col)} AND {_q(col)} IS NULL", f"non-numeric {col}")
         )
     for col, (low, high) in spec.ranges.items():
         cases.append(
-            (f"{_q(col)} < {low} OR {_q(col)} > {high}",
-             f"{col} out of range {low:g}-{high:g}")
+            (
+                f"{_q(col)} < {low} OR {_q(col)} > {high}",
+                f"{col} out of range {low:g}-{high:g}",
+            )
         )
     for col in spec.integers:
         cases.append((f"{_q(col)} <> round({_q(col)})", f"{col} not a whole number"))
     case_sql = " ".join(f"WHEN {cond} THEN {_lit(reason)}" for cond, reason in cases)
-    dup_rank = f"row_number() OVER (PARTITION BY _raw ORDER BY _line)"
+    dup_rank = "row_number() OVER (PARTITION BY _raw ORDER BY _line)"
     duck.execute(
         f"CREATE OR REPLACE TEMP TABLE {parsed}_r AS SELECT *, "
         f"CASE {case_sql} ELSE NULL END AS _reason FROM {parsed}"

@@ -65,10 +65,9 @@ class Card:
 def kpi_cards(cards: Sequence[Card]) -> HTML:
     """A row of KPI cards (all text escaped)."""
     parts = [
-        '<div class="ak-card"><div class="ak-label">{}</div>'
-        '<div class="ak-value">{}</div><div class="ak-sub">{}</div></div>'.format(
-            html.escape(c.label), html.escape(c.value), html.escape(c.sub)
-        )
+        f'<div class="ak-card"><div class="ak-label">{html.escape(c.label)}</div>'
+        f'<div class="ak-value">{html.escape(c.value)}</div>'
+        f'<div class="ak-sub">{html.escape(c.sub)}</div></div>'
         for c in cards
     ]
     return HTML('<div class="ak-cards">' + "".join(parts) + "</div>")

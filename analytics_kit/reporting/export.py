@@ -23,13 +23,18 @@ class _DropNoise(Preprocessor):
 
     def preprocess(self, nb, resources):  # type: ignore[no-untyped-def]
         nb.cells = [
-            c for c in nb.cells if "remove_cell" not in c.get("metadata", {}).get("tags", [])
+            c
+            for c in nb.cells
+            if "remove_cell" not in c.get("metadata", {}).get("tags", [])
         ]
         for cell in nb.cells:
             if cell.get("cell_type") == "code":
                 cell.outputs = [
-                    o for o in cell.get("outputs", [])
-                    if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                    o
+                    for o in cell.get("outputs", [])
+                    if not (
+                        o.get("output_type") == "stream" and o.get("name") == "stderr"
+                    )
                 ]
         return nb, resources
 

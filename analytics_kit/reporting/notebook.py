@@ -36,11 +36,15 @@ def resolve_config(config_path: str) -> Path:
     runs notebooks from ``notebooks/``) and the project root.
     """
     path = Path(config_path)
-    candidates = [path] if path.is_absolute() else [
-        Path.cwd() / path,
-        Path.cwd().parent / path,
-        Path(__file__).resolve().parents[2] / path,
-    ]
+    candidates = (
+        [path]
+        if path.is_absolute()
+        else [
+            Path.cwd() / path,
+            Path.cwd().parent / path,
+            Path(__file__).resolve().parents[2] / path,
+        ]
+    )
     for candidate in candidates:
         if candidate.is_file():
             return candidate.resolve()
@@ -70,7 +74,9 @@ class WarningLog:
             warnings.simplefilter("always")
             yield
         for item in caught:
-            if issubclass(item.category, DeprecationWarning | PendingDeprecationWarning):
+            if issubclass(
+                item.category, DeprecationWarning | PendingDeprecationWarning
+            ):
                 continue
             text = f"{item.category.__name__}: {item.message}"
             if text not in self.messages:

@@ -40,7 +40,9 @@ def declared_parameters(notebook: str | Path) -> dict[str, dict[str, Any]]:
     import nbformat
 
     nb = nbformat.read(str(notebook), as_version=4)
-    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    tagged = [
+        c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])
+    ]
     if not tagged:
         msg = format_error(
             f"notebook {notebook}",

@@ -41,7 +41,9 @@ __all__ = ["DEFAULT_NOTEBOOK", "ClientRun", "run_reports"]
 logger = logging.getLogger("analytics_kit.reporting")
 
 #: The report template shipped with the project.
-DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "client_report.ipynb"
+DEFAULT_NOTEBOOK = (
+    Path(__file__).resolve().parents[2] / "notebooks" / "client_report.ipynb"
+)
 
 
 @dataclass
@@ -95,7 +97,9 @@ def _run_worker(spec: dict, timeout_s: float) -> str:
         return "timeout"
     if proc.returncode != 0:
         tail = err.decode(errors="replace").strip().splitlines()[-3:]
-        logger.debug("worker for %s exited %s: %s", spec["client_id"], proc.returncode, tail)
+        logger.debug(
+            "worker for %s exited %s: %s", spec["client_id"], proc.returncode, tail
+        )
         return "failed"
     return "ok"
 
@@ -160,14 +164,22 @@ def _run_one(
     )
     result_path, kpi_path = staging / "result.json", staging / "kpis.json"
     if status == "timeout":
-        run.error = {"cell": None, "type": "Timeout", "message": f"no result after {timeout_s:g} s"}
+        run.error = {
+            "cell": None,
+            "type": "Timeout",
+            "message": f"no result after {timeout_s:g} s",
+        }
     elif result_path.exists():
         result = json.loads(result_path.read_text())
         run.status = result["status"] if status == "ok" else "failed"
         run.error = result.get("error")
     else:
         run.status = "failed"
-        run.error = {"cell": None, "type": "WorkerDied", "message": "the worker process ended without a result (killed?)"}
+        run.error = {
+            "cell": None,
+            "type": "WorkerDied",
+            "message": "the worker process ended without a result (killed?)",
+        }
     if kpi_path.exists():
         kpis = json.loads(kpi_path.read_text())
         run.kpis = kpis.get("kpis", {})
@@ -190,7 +202,9 @@ def _write_manifest(out_dir: Path, runs: list[ClientRun]) -> Path:
     for run in runs:
         manifest["clients"][run.client_id] = asdict(run)
     manifest["updated"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    with tempfile.NamedTemporaryFile("w", dir=out_dir, delete=False, suffix=".json") as fh:
+    with tempfile.NamedTemporaryFile(
+        "w", dir=out_dir, delete=False, suffix=".json"
+    ) as fh:
         json.dump(manifest, fh, indent=2, default=str)
     Path(fh.name).chmod(0o644)
     Path(fh.name).replace(path)
@@ -269,13 +283,22 @@ def run_reports(
     out.mkdir(parents=True, exist_ok=True)
     runs: dict[str, ClientRun] = {}
     workers = max(1, jobs or os.cpu_count() or 1)
-    logger.info("rendering %d client(s) with %d job(s) into %s", len(plans), workers, out)
-    with _progress(progress, len(plans)) as advance, ThreadPoolExecutor(workers) as pool:
+    logger.info(
+        "rendering %d client(s) with %d job(s) into %s", len(plans), workers, out
+    )
+    with (
+        _progress(progress, len(plans)) as advance,
+        ThreadPoolExecutor(workers) as pool,
+    ):
         futures = {}
         for cfg, params in plans:
-            staging = Path(tempfile.mkdtemp(prefix=f"{cfg.id}-", dir=_staging_root(out)))
+            staging = Path(
+                tempfile.mkdtemp(prefix=f"{cfg.id}-", dir=_staging_root(out))
+            )
             params = {**params, "output_dir": str(staging.resolve())}
-            futures[pool.submit(_run_one, cfg, params, notebook, staging, out, timeout_s)] = cfg.id
+            futures[
+                pool.submit(_run_one, cfg, params, notebook, staging, out, timeout_s)
+            ] = cfg.id
         for future in as_completed(futures):
             run = future.result()
             runs[run.client_id] = run
@@ -301,11 +324,20 @@ class _progress:
     def __enter__(self):  # type: ignore[no-untyped-def]
         if not self.enabled:
             return lambda _label: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self._bar = Progress(
-            TextColumn("reports"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TextColumn("{task.description}"),
+            TextColumn("reports"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
         )
         self._bar.start()
         task = self._bar.add_task("", total=self.total)

@@ -51,7 +51,7 @@ def render(spec: dict) -> int:
             "type": exc.ename,
             "message": str(exc.evalue)[:2000],
         }
-    except Exception as exc:  # noqa: BLE001 - reported to the runner, never lost
+    except Exception as exc:
         result["error"] = {
             "cell": None,
             "type": type(exc).__name__,

@@ -11,8 +11,9 @@ import analytics_kit as ak
 from analytics_kit.exceptions import DataValidationError
 
 
-def make_client(tmp_path, files: dict[str, str], *, tables: str, as_of="2024-03-31",
-                timezone="UTC"):
+def make_client(
+    tmp_path, files: dict[str, str], *, tables: str, as_of="2024-03-31", timezone="UTC"
+):
     """Write CSV files and a one-client configuration; return the config path."""
     for name, text in files.items():
         (tmp_path / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
@@ -34,7 +35,8 @@ def quality(client) -> dict[str, int]:
 def test_each_exclusion_rule_is_counted_once(tmp_path):
     config = make_client(
         tmp_path,
-        {"tx.csv": """
+        {
+            "tx.csv": """
             customer_id,timestamp,amount
             a,2024-01-05,10
             ,2024-01-06,11
@@ -46,7 +48,8 @@ def test_each_exclusion_rule_is_counted_once(tmp_path):
             g,2024-01-10,$10
             a,2024-01-05,10
             h,2024-01-11,-5
-            """},
+            """
+        },
         tables="transactions: {path: tx.csv}",
     )
     client = ak.load_client("t", config=config)
@@ -85,12 +88,14 @@ def test_five_rows_after_as_of_appear_in_the_summary(tmp_path):
 def test_day_first_dates_follow_the_configured_format(tmp_path):
     config = make_client(
         tmp_path,
-        {"tx.csv": """
+        {
+            "tx.csv": """
             customer_id,timestamp,amount
             a,03/04/2024,1
             a,08/03/2024,2
             a,12/01/2024,3
-            """},
+            """
+        },
         tables='transactions: {path: tx.csv, date_format: "%d/%m/%Y"}',
         as_of="2024-12-31",
     )
@@ -120,14 +125,17 @@ def test_utc_timestamps_are_bucketed_in_the_client_timezone(tmp_path):
     # 01:00 UTC on 3 January is 20:00 on 2 January in New York.
     config = make_client(
         tmp_path,
-        {"tx.csv": "customer_id,timestamp,amount\na,2024-01-03T01:00:00Z,1\n"
-                   "b,2024-01-03T01:00:00+00:00,1\nc,2024-01-03 01:00:00,1\n"},
+        {
+            "tx.csv": "customer_id,timestamp,amount\na,2024-01-03T01:00:00Z,1\n"
+            "b,2024-01-03T01:00:00+00:00,1\nc,2024-01-03 01:00:00,1\n"
+        },
         tables="transactions: {path: tx.csv}",
         timezone="America/New_York",
     )
     kept = ak.load_client("t", config=config).table("transactions").to_pandas()
-    days = dict(zip(kept["customer_id"], kept["timestamp"].dt.date.astype(str),
-                    strict=True))
+    days = dict(
+        zip(kept["customer_id"], kept["timestamp"].dt.date.astype(str), strict=True)
+    )
     assert days == {"a": "2024-01-02", "b": "2024-01-02", "c": "2024-01-03"}
     assert kept.loc[kept["customer_id"] == "a", "timestamp"].iloc[0] == pd.Timestamp(
         "2024-01-02 20:00"
@@ -153,7 +161,7 @@ def test_wrong_mapping_lists_the_columns_the_file_has(tmp_path):
         tmp_path,
         {"tx.csv": "Kunde,Datum,Betrag\na,2024-01-01,1\n"},
         tables="transactions: {path: tx.csv, columns: {Kunde: customer_id, "
-               "Date: timestamp, Betrag: amount}}",
+        "Date: timestamp, Betrag: amount}}",
     )
     with pytest.raises(DataValidationError, match=r"\['Kunde', 'Datum', 'Betrag'\]"):
         ak.load_client("t", config=config)
@@ -194,7 +202,8 @@ def test_latin1_file_needs_its_encoding(tmp_path):
 def test_nps_scores_outside_the_scale_are_excluded_with_reasons(tmp_path):
     config = make_client(
         tmp_path,
-        {"nps.csv": """
+        {
+            "nps.csv": """
             date,score
             2024-01-01,10
             2024-01-01,11
@@ -203,7 +212,8 @@ def test_nps_scores_outside_the_scale_are_excluded_with_reasons(tmp_path):
             2024-01-01,#ERROR!
             2024-01-01,
             2024-01-01,0
-            """},
+            """
+        },
         tables="nps_responses: {path: nps.csv}",
     )
     counts = quality(ak.load_client("t", config=config))
@@ -216,8 +226,11 @@ def test_nps_scores_outside_the_scale_are_excluded_with_reasons(tmp_path):
 
 def test_parquet_is_read_by_the_engine(tmp_path):
     frame = pd.DataFrame(
-        {"customer_id": ["a", "b"], "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01"]),
-         "amount": [1.5, 2.5]}
+        {
+            "customer_id": ["a", "b"],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "amount": [1.5, 2.5],
+        }
     )
     frame.to_parquet(tmp_path / "tx.parquet")
     config = make_client(tmp_path, {}, tables="transactions: {path: tx.parquet}")
@@ -225,19 +238,21 @@ def test_parquet_is_read_by_the_engine(tmp_path):
     assert kept["amount"].tolist() == [1.5, 2.5]
     (tmp_path / "empty.parquet").write_bytes(b"")
     config = make_client(tmp_path, {}, tables="transactions: {path: empty.parquet}")
-    with pytest.raises(DataValidationError, match="empty.parquet"):
+    with pytest.raises(DataValidationError, match=r"empty\.parquet"):
         ak.load_client("t", config=config)
 
 
 def test_cancellations_after_as_of_are_not_known_yet(tmp_path):
     config = make_client(
         tmp_path,
-        {"c.csv": """
+        {
+            "c.csv": """
             customer_id,acquisition_date,acquisition_channel,cancellation_date
             a,2024-01-01,search,2024-02-01
             b,2024-01-01,search,2024-05-01
             c,2024-01-01,search,
-            """},
+            """
+        },
         tables="customers: {path: c.csv}",
     )
     kept = ak.load_client("t", config=config).table("customers").to_pandas()
