@@ -1,0 +1,36 @@
+"""Probabilistic customer lifetime value: RFM summaries, purchase and spend models.
+
+Main entry points
+-----------------
+rfm_summary
+    One row per customer (frequency, recency, T, monetary value), on the engine.
+fit_purchase_model
+    BG/NBD, MBG/NBD or Pareto/NBD (lifetimes' fitters, the kit's checks).
+fit_spend_model
+    Gamma-Gamma on repeat buyers' mean spend.
+customer_value
+    Expected purchases, P(alive), expected spend and discounted CLV.
+holdout_scorecard
+    Calibration/holdout comparison of the purchase models and the model choice.
+"""
+
+from __future__ import annotations
+
+from analytics_kit.clv.models import PurchaseModel, fit_purchase_model
+from analytics_kit.clv.rfm import rfm_exclusions, rfm_summary
+from analytics_kit.clv.scorecard import HoldoutScorecard, holdout_scorecard
+from analytics_kit.clv.spend import SpendModel, fit_spend_model
+from analytics_kit.clv.value import clv_segments, customer_value
+
+__all__ = [
+    "HoldoutScorecard",
+    "PurchaseModel",
+    "SpendModel",
+    "clv_segments",
+    "customer_value",
+    "fit_purchase_model",
+    "fit_spend_model",
+    "holdout_scorecard",
+    "rfm_exclusions",
+    "rfm_summary",
+]

@@ -1,0 +1,1 @@
+"""Seaborn/matplotlib plot helpers, one module per analysis area."""
