@@ -1,0 +1,1 @@
+"""Tests of analytics_kit.churn."""
