@@ -329,7 +329,7 @@ def simulate_client(
             gamma=params.gamma,
             start=start,
             end=as_of,
-            acquisition_days=span_days - 90,
+            acquisition_days=span_days,
             seed=int(purchase_seed.generate_state(1)[0]),
         )
         first_seen = transactions.groupby("customer_id")["timestamp"].min()

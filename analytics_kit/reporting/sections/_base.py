@@ -1,0 +1,172 @@
+"""What every report section shares: the run context, the section result, sentences.
+
+A section is computed by a function ``section(ctx) -> Section`` that calls the kit's
+metric and model functions and returns what to show (HTML snippets and figures), the
+headline KPIs it contributes and the *facts* the headline sentences are written from.
+Computing every section before anything is displayed lets the headline, shown first,
+use numbers from later sections.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analytics_kit.client import Client
+from analytics_kit.reporting.notebook import WarningLog
+
+__all__ = ["Fact", "ReportContext", "Section", "change_sentence", "show"]
+
+
+@dataclass
+class ReportContext:
+    """One report run: the client, the parameters and the analysis windows.
+
+    The current window is the 12 complete calendar months up to ``as_of`` (the month
+    of ``as_of`` counts when ``as_of`` is its last day); the previous window is the 12
+    months before it.
+    """
+
+    client: Client
+    horizon_months: float
+    annual_discount_rate: float
+    fast: bool
+    log: WarningLog
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The last day of data."""
+        return self.client.as_of
+
+    @property
+    def window_end(self) -> pd.Timestamp:
+        """Exclusive end of the current window (first day of a month)."""
+        next_day = self.as_of + pd.Timedelta(days=1)
+        if next_day.day == 1:
+            return next_day
+        return self.as_of.to_period("M").start_time
+
+    @property
+    def window_start(self) -> pd.Timestamp:
+        """Inclusive start of the current 12-month window."""
+        return self.window_end - pd.DateOffset(months=12)
+
+    @property
+    def previous_start(self) -> pd.Timestamp:
+        """Inclusive start of the previous 12-month window."""
+        return self.window_end - pd.DateOffset(months=24)
+
+    @property
+    def currency(self) -> str:
+        """The client's currency code."""
+        return self.client.config.currency
+
+    def has_history(self, start: pd.Timestamp) -> bool:
+        """Whether the data reaches back to `start` (needed for a fair comparison)."""
+        first = self.shared.get("first_day")
+        return first is not None and start >= pd.Timestamp(first).normalize()
+
+    def compared(self, has_previous: bool) -> str:
+        """Sentence context: the window, and what it is compared with if anything."""
+        if has_previous:
+            return f"{self.window_label()} vs the 12 months before"
+        return f"over {self.window_label()}"
+
+    def window_label(self) -> str:
+        """E.g. "Jan 2023 to Dec 2023"."""
+        last = self.window_end - pd.Timedelta(days=1)
+        return f"{self.window_start:%b %Y} to {last:%b %Y}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A headline number, with its previous value when the data allows one."""
+
+    label: str
+    value: float
+    formatted: str
+    previous: float | None = None
+    previous_formatted: str = ""
+    #: True / False when a significance test was possible, else None.
+    significant: bool | None = None
+    higher_is_better: bool = True
+    context: str = ""
+
+
+@dataclass
+class Section:
+    """What one report section shows and contributes to the headline."""
+
+    key: str
+    items: list[Any] = field(default_factory=list)
+    kpis: dict[str, Any] = field(default_factory=dict)
+    facts: dict[str, Fact] = field(default_factory=dict)
+
+    def add(self, *items: Any) -> None:
+        """Append HTML snippets or matplotlib figures, in display order."""
+        self.items.extend(items)
+
+    def figure(
+        self, draw: Callable[..., Any], *, figsize: tuple[float, float] = (9, 3.4)
+    ) -> None:
+        """Create a figure, let `draw(ax)` fill it and append it."""
+        # A Figure outside pyplot's registry: sections can hold many without leaking.
+        fig = Figure(figsize=figsize, dpi=96)
+        draw(fig.subplots())
+        fig.tight_layout()
+        self.items.append(fig)
+
+
+def show(section: Section) -> None:
+    """Display a section's items in a notebook and release its figures."""
+    from IPython.display import display
+
+    for item in section.items:
+        display(as_image(item) if isinstance(item, Figure) else item)
+
+
+def as_image(fig: Figure) -> Any:
+    """A figure as a PNG image (independent of the notebook's matplotlib backend)."""
+    from io import BytesIO
+
+    from IPython.display import Image
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
+    return Image(data=buffer.getvalue(), format="png")
+
+
+def change_sentence(fact: Fact) -> str:
+    """One sentence written only from the numbers of `fact`.
+
+    Examples
+    --------
+    >>> change_sentence(Fact("NPS", 33.0, "33", 41.0, "41", significant=False))
+    'NPS fell from 41 to 33; the change is within the margin of error.'
+    >>> change_sentence(Fact("Revenue", 120.0, "120 EUR", 100.0, "100 EUR"))
+    'Revenue rose from 100 EUR to 120 EUR (+20.0%).'
+    >>> change_sentence(Fact("CLV", 10.0, "10 EUR", context="over 12 months"))
+    'CLV: 10 EUR, over 12 months.'
+    """
+    context = f", {fact.context}" if fact.context else ""
+    if math.isnan(fact.value):
+        return f"{fact.label} could not be computed{context}."
+    if fact.previous is None or math.isnan(fact.previous):
+        return f"{fact.label}: {fact.formatted}{context}."
+    if fact.value == fact.previous:
+        return f"{fact.label} is unchanged at {fact.formatted}{context}."
+    verb = "rose" if fact.value > fact.previous else "fell"
+    text = f"{fact.label} {verb} from {fact.previous_formatted} to {fact.formatted}"
+    if fact.significant is None and fact.previous:
+        text += f" ({(fact.value - fact.previous) / abs(fact.previous):+.1%})"
+    if fact.significant is True:
+        text += "; the change is larger than the margin of error"
+    elif fact.significant is False:
+        text += "; the change is within the margin of error"
+    return text + context + "."

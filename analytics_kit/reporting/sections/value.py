@@ -1,0 +1,257 @@
+"""Report section 4, value: historical CLV, probabilistic CLV with its holdout check."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from analytics_kit import metrics as mx
+from analytics_kit.clv import (
+    clv_segments,
+    customer_value,
+    fit_purchase_model,
+    fit_spend_model,
+    holdout_scorecard,
+    rfm_exclusions,
+    rfm_summary,
+)
+from analytics_kit.exceptions import ModelEstimationError
+from analytics_kit.overview import overview
+from analytics_kit.plotting import clv as clv_plots
+from analytics_kit.reporting import display as rd
+from analytics_kit.reporting.sections._base import Fact, ReportContext, Section
+
+__all__ = ["holdout_split", "value"]
+
+#: The holdout is half the observed span, at most this many weeks.
+MAX_HOLDOUT_WEEKS = 52
+
+
+def holdout_split(first_day: pd.Timestamp, as_of: pd.Timestamp) -> pd.Timestamp:
+    """Calibration end: the holdout is the last half of the data, at most 52 weeks.
+
+    On CDNOW (1997-01-01 to 1998-06-30, 78 weeks) this gives 1997-09-30, the split of
+    Fader, Hardie & Lee (2005).
+    """
+    span_days = (as_of - first_day).days + 1
+    holdout_days = min(7 * MAX_HOLDOUT_WEEKS, span_days // 2)
+    return as_of - pd.Timedelta(days=holdout_days)
+
+
+def value(ctx: ReportContext) -> Section:
+    """Historical CLV, then BG/NBD-family + Gamma-Gamma CLV over the horizon."""
+    section = Section("value")
+    client = ctx.client
+    if not client.has("transactions"):
+        section.add(rd.missing_table_note("transactions", client.id))
+        return section
+    tx = client.table("transactions")
+    margin = client.config.gross_margin
+    money = lambda v: rd.fmt_money(v, ctx.currency)  # noqa: E731
+    with ctx.log.capture():
+        realised = mx.historical_clv(tx, as_of=ctx.as_of, gross_margin=margin)
+        seed = mx.historical_clv(
+            tx, as_of=ctx.as_of, method="seed", gross_margin=margin
+        )
+        totals = overview(tx, as_of=ctx.as_of)
+    ctx.shared["first_day"] = totals.first_day
+    _monthly_revenue_per_customer(ctx, tx)
+    hist = pd.DataFrame([realised.to_dict(), seed.to_dict()])
+    section.add(rd.paragraph("Historical CLV (what customers have been worth so far):"))
+    section.add(
+        rd.table(
+            hist[["metric", "value", "ci_low", "ci_high", "definition"]],
+            formats={"value": money, "ci_low": money, "ci_high": money},
+            caption=f"Historical CLV per customer (gross margin {margin:.0%})",
+        )
+    )
+    section.kpis["clv_realised"] = _round(realised.value)
+    if _is_subscription(ctx):
+        _subscription(ctx, section)
+        return section
+    try:
+        _probabilistic(ctx, section, tx)
+    except ModelEstimationError as exc:
+        section.add(rd.note(f"Probabilistic CLV is not shown: {exc}"))
+    return section
+
+
+def _is_subscription(ctx: ReportContext) -> bool:
+    client = ctx.client
+    return (
+        client.config.contractual
+        and client.has("customers")
+        and "cancellation_date" in client.table("customers").columns
+    )
+
+
+def _subscription(ctx: ReportContext, section: Section) -> None:
+    """Contractual clients: LTV = ARPA x margin / trailing churn (not BTYD models)."""
+    arpa = _last_month_arpa(ctx)
+    margin = ctx.client.config.gross_margin
+    money = lambda v: rd.fmt_money(v, ctx.currency)  # noqa: E731
+    with ctx.log.capture():
+        ltv = mx.saas_clv(
+            ctx.client.table("customers"),
+            as_of=ctx.as_of,
+            arpa_monthly=arpa,
+            gross_margin=margin,
+        )
+    definition = (
+        f"ARPA {money(arpa)} a month x gross margin {margin:.0%} / trailing 12-month "
+        f"churn {rd.fmt_share(ltv.details.get('monthly_churn'))} a month"
+    )
+    ctx.shared["ltv"] = (ltv.value, definition)
+    section.kpis["clv_saas"] = _round(ltv.value)
+    section.facts["clv"] = Fact(
+        "Lifetime value per subscriber",
+        ltv.value,
+        money(ltv.value),
+        context=f"ARPA x margin / trailing churn, as of {ctx.as_of:%Y-%m-%d}",
+    )
+    section.add(
+        rd.paragraph(
+            "This is a subscription client: buying is contractual, so the purchase models "
+            "of the BG/NBD family (built for customers who can lapse unseen) are not used. "
+            f"Lifetime value per subscriber: {money(ltv.value)} ({definition}). "
+            f"{ltv.definition}"
+        )
+    )
+
+
+def _last_month_arpa(ctx: ReportContext) -> float:
+    """Revenue per paying account in the last complete month of the window."""
+    tx = ctx.client.table("transactions")
+    start = ctx.window_end - pd.DateOffset(months=1)
+    month = tx.filter((tx.timestamp >= start) & (tx.timestamp < ctx.window_end))
+    row = (
+        month.aggregate(
+            revenue=month.amount.sum(), accounts=month.customer_id.nunique()
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+    return (
+        float(row["revenue"]) / float(row["accounts"])
+        if row["accounts"]
+        else float("nan")
+    )
+
+
+def _monthly_revenue_per_customer(ctx: ReportContext, tx) -> None:
+    start, end = ctx.window_start, ctx.window_end
+    recent = tx.filter((tx.timestamp >= start) & (tx.timestamp < end))
+    row = (
+        recent.aggregate(
+            revenue=recent.amount.sum(), customers=recent.customer_id.nunique()
+        )
+        .to_pandas()
+        .iloc[0]
+    )
+    if row["customers"]:
+        ctx.shared["monthly_revenue_per_customer"] = (
+            float(row["revenue"]) / float(row["customers"]) / 12
+        )
+
+
+def _probabilistic(ctx: ReportContext, section: Section, tx) -> None:
+    money = lambda v: rd.fmt_money(v, ctx.currency)  # noqa: E731
+    first_day = ctx.shared["first_day"]
+    calibration_end = holdout_split(first_day, ctx.as_of)
+    models = ("bgnbd",) if ctx.fast else ("bgnbd", "mbgnbd", "pareto_nbd")
+    with ctx.log.capture():
+        card = holdout_scorecard(
+            tx, calibration_end=calibration_end, as_of=ctx.as_of, models=models
+        )
+        summary = rfm_summary(tx, as_of=ctx.as_of, time_unit="week")
+        purchase = fit_purchase_model(summary, model=card.chosen)
+        spend = fit_spend_model(summary)
+        values = customer_value(
+            purchase,
+            spend,
+            summary,
+            horizon_months=ctx.horizon_months,
+            annual_discount_rate=ctx.annual_discount_rate,
+            gross_margin=ctx.client.config.gross_margin,
+        )
+    mean_clv = float(values["clv"].mean())
+    horizon = f"{ctx.horizon_months:g}-month"
+    definition = (
+        f"expected {horizon} CLV per customer from {card.chosen} + Gamma-Gamma, "
+        f"discounted at {ctx.annual_discount_rate:.0%} a year, gross margin "
+        f"{ctx.client.config.gross_margin:.0%}"
+    )
+    ctx.shared["ltv"] = (mean_clv, definition)
+    ctx.shared["clv_values"] = values
+    section.kpis["clv_expected"] = _round(mean_clv)
+    section.facts["clv"] = Fact(
+        f"Expected {horizon} CLV per customer",
+        mean_clv,
+        money(mean_clv),
+        context=f"from {card.chosen} + Gamma-Gamma, discounted at "
+        f"{ctx.annual_discount_rate:.0%} a year",
+    )
+    holdout_days = (ctx.as_of - calibration_end).days
+    section.add(
+        rd.paragraph(
+            f"Probabilistic CLV. Holdout check: models fitted on data up to "
+            f"{calibration_end:%Y-%m-%d} and scored on the {holdout_days} days to "
+            f"{ctx.as_of:%Y-%m-%d}. {card.reason}"
+        )
+    )
+    section.add(
+        rd.table(
+            card.comparison,
+            formats={
+                c: (lambda v: rd.fmt_number(v, 3))
+                for c in card.comparison.columns
+                if c != "model"
+            },
+            caption="Holdout scorecard: repeat transactions predicted vs observed",
+        )
+    )
+    section.figure(lambda ax: clv_plots.plot_tracking(card, ax=ax))
+    section.figure(lambda ax: clv_plots.plot_calibration_deciles(card, ax=ax))
+    params = purchase.params_table().reset_index()
+    section.add(
+        rd.table(
+            params,
+            formats={
+                c: (lambda v: rd.fmt_number(v, 4))
+                for c in params.columns
+                if c != "parameter"
+            },
+            caption=f"{card.chosen} parameters on all data (time unit: {purchase.time_unit})",
+        )
+    )
+    excl = rfm_exclusions(summary)
+    if len(excl):
+        section.add(rd.table(excl, caption="Left out of the purchase summary"))
+    section.add(
+        rd.paragraph(
+            f"Spend model (Gamma-Gamma) on {spend.n_customers:,} repeat buyers: population "
+            f"mean spend per transaction {money(spend.population_mean_spend)}."
+        )
+    )
+    segments = clv_segments(values)
+    section.add(
+        rd.table(
+            segments,
+            formats={
+                c: (lambda v: rd.fmt_number(v, 2))
+                for c in segments.columns
+                if c not in ("segment", "customers")
+            },
+            caption=f"CLV segments (quartiles of expected {horizon} CLV, {ctx.currency})",
+        )
+    )
+    section.figure(lambda ax: clv_plots.plot_clv_distribution(values, ax=ax))
+    section.figure(
+        lambda ax: clv_plots.plot_probability_alive_matrix(purchase, ax=ax),
+        figsize=(7, 5),
+    )
+
+
+def _round(value: float, digits: int = 2) -> float | None:
+    return None if value is None or not math.isfinite(value) else round(value, digits)
