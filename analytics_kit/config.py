@@ -273,12 +273,14 @@ def load_config(path: str | Path) -> KitConfig:
             where = _key_path(tuple(err["loc"]))
             found = err.get("input")
             problems.append(f"{where}: {err['msg']} (found {found!r})")
-        msg = (
-            f"configuration {path}: {len(problems)} problem(s)\n  "
-            + "\n  ".join(problems)
-            + "\n  allowed: see the keys documented in analytics_kit.config"
-            + "\n  fix: correct the key paths above (tables may be: "
+        shown = "" if len(problems) <= 5 else "; the first 5 are listed"
+        msg = format_error(
+            f"configuration {path}",
+            f"{len(problems)} problem(s){shown}",
+            "the keys and values documented in analytics_kit.config",
+            "correct the key paths listed (tables may be: "
             + ", ".join(TABLE_NAMES)
-            + ")"
+            + ")",
+            problems,
         )
         raise ConfigError(msg) from None

@@ -7,12 +7,16 @@ one exclusion reason, checked in this order:
 1. ``missing customer id`` (tables with a customer id)
 2. ``missing <date column>``
 3. ``after as_of``: the row's local date is later than the client's ``as_of``
-4. ``missing <number column>`` (blank or NaN) and ``non-numeric <number column>``
+4. ``missing <number column>`` (blank or NaN), ``non-numeric <number column>``
+   (``"12,50"``, ``"$10"``) and ``non-finite <number column>`` (``inf``, ``1e400``)
 5. ``<column> out of range`` / ``<column> not a whole number`` (NPS scores)
 6. ``exact duplicate``: identical to an earlier row in every column
 
-Kept + excluded always equals rows read. What cannot be read at all (a missing or
-empty file, an unknown column, dates that do not match the configured format) is a
+Kept + excluded always equals rows read. A file whose every row is excluded gives
+an empty table and a :class:`~analytics_kit.exceptions.DataQualityWarning`, so that
+the sections that need it say so and the rest of a report still renders. What
+cannot be read at all (a missing or empty file, an unknown column, dates that do
+not match the configured format) is a
 :class:`~analytics_kit.exceptions.DataValidationError` naming the file, the column,
 example rows and the fix.
 
@@ -24,6 +28,7 @@ engine; use CSV or Parquet for large files.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +38,11 @@ import pandas as pd
 import pandera.errors
 
 from analytics_kit.config import TableConfig
-from analytics_kit.exceptions import DataValidationError, format_error
+from analytics_kit.exceptions import (
+    DataQualityWarning,
+    DataValidationError,
+    format_error,
+)
 from analytics_kit.io.schemas import TABLE_SPECS, TableSpec
 
 __all__ = ["LoadedTable", "read_table"]
@@ -71,7 +80,7 @@ def _fail(what: str, found: str, allowed: str, fix: str, examples=()) -> None:
 
 
 def _load_raw(con: duckdb.DuckDBPyConnection, raw: str, path: Path, cfg: TableConfig):
-    fmt = cfg.format or ("parquet" if path.suffix.lower() == ".parquet" else "csv")
+    fmt = _format(cfg, path)
     if not path.is_file():
         _fail(
             f"file {path}",
@@ -79,10 +88,11 @@ def _load_raw(con: duckdb.DuckDBPyConnection, raw: str, path: Path, cfg: TableCo
             "an existing CSV or Parquet file",
             "check the table's path in the configuration (relative to the YAML file)",
         )
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0 or (size <= 4096 and not _has_text(path)):
         _fail(
             f"file {path}",
-            "an empty file (0 bytes)",
+            "an empty file (0 bytes)" if size == 0 else "a file with only blank lines",
             "a file with a header row and at least one data row",
             "re-export the table from its source system",
         )
@@ -117,6 +127,13 @@ def _load_raw(con: duckdb.DuckDBPyConnection, raw: str, path: Path, cfg: TableCo
             fix = "re-export the Parquet file; it is truncated or not Parquet"
         else:
             fix = "check the delimiter and quoting (set delimiter: ';' if needed)"
+            guess = _guess_delimiter(path, cfg) if fmt == "csv" else None
+            if guess is not None:
+                first = (
+                    f"{first}; the header line is split by {guess!r}, not by "
+                    f"the configured delimiter {cfg.delimiter!r}"
+                )
+                fix = f"set delimiter: {guess!r} for this table in the configuration"
         _fail(
             f"file {path}",
             first
@@ -128,21 +145,37 @@ def _load_raw(con: duckdb.DuckDBPyConnection, raw: str, path: Path, cfg: TableCo
     return [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()]
 
 
+def _has_text(path: Path) -> bool:
+    """Whether a small file holds anything but whitespace and a byte-order mark."""
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    return bool(data.strip())
+
+
+def _guess_delimiter(path: Path, cfg: TableConfig) -> str | None:
+    """The delimiter the header line seems to use, when it is not the configured one."""
+    with open(path, "rb") as handle:
+        header = handle.readline(65536).decode(cfg.encoding, errors="replace")
+    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.__getitem__)
+    if counts[best] == 0 or best == cfg.delimiter:
+        return None
+    return best if counts[best] > counts.get(cfg.delimiter, 0) else None
+
+
 def _resolve_columns(
     file_cols: list[str], cfg: TableConfig, spec: TableSpec, path: Path
 ) -> dict[str, str]:
     """Map kit column -> file column, after checking the configured mapping."""
     unknown = [c for c in cfg.columns if c not in file_cols]
+    hint, delimiter_fix = _delimiter_hint(file_cols, cfg, path)
     if unknown:
-        hint = ""
-        if len(file_cols) == 1 and any(d in file_cols[0] for d in ";\t|"):
-            hint = " (one column only: the delimiter looks wrong)"
         _fail(
             f"file {path}, column mapping",
-            f"column(s) {unknown} that the file does not have{hint}; "
-            f"the file has {file_cols}",
+            f"column(s) {unknown} that the file does not have; "
+            f"the file has {file_cols}{hint}",
             "keys of 'columns' that are column names of the file",
-            "correct the 'columns' mapping of this table in the configuration",
+            delimiter_fix
+            or "correct the 'columns' mapping of this table in the configuration",
         )
     mapping = {kit: client for client, kit in cfg.columns.items()}
     resolved: dict[str, str] = {}
@@ -154,17 +187,36 @@ def _resolve_columns(
             resolved[kit] = col
     missing = [c for c in spec.required if c not in resolved]
     if missing:
-        hint = ""
-        if len(file_cols) == 1 and any(d in file_cols[0] for d in ";\t|"):
-            hint = "; the file reads as one column, so the delimiter looks wrong"
         _fail(
             f"file {path}, column(s) {missing}",
             f"missing; the file has {file_cols}{hint}",
             f"a {spec.name} table with columns {list(spec.required)}",
-            "add the column to the file, or map the file's column to "
+            delimiter_fix
+            or "add the column to the file, or map the file's column to "
             f"{missing[0]!r} under 'columns' in the configuration",
         )
     return resolved
+
+
+def _delimiter_hint(
+    file_cols: list[str], cfg: TableConfig, path: Path
+) -> tuple[str, str | None]:
+    """A note for column errors when the file's delimiter is not the configured one."""
+    if _format(cfg, path) != "csv":
+        return "", None
+    guess = _guess_delimiter(path, cfg)
+    if guess is not None:
+        return (
+            f"; the header line is split by {guess!r}, so the delimiter looks wrong",
+            f"set delimiter: {guess!r} for this table in the configuration",
+        )
+    if len(file_cols) == 1 and any(d in file_cols[0] for d in ";\t|"):
+        return "; the file reads as one column, so the delimiter looks wrong", None
+    return "", None
+
+
+def _format(cfg: TableConfig, path: Path) -> str:
+    return cfg.format or ("parquet" if path.suffix.lower() == ".parquet" else "csv")
 
 
 def _date_sql(src: str, cfg: TableConfig, tz: str) -> str:
@@ -247,10 +299,12 @@ def read_table(
     raw_text = " || '|' || ".join(
         f"coalesce(CAST({_q(c)} AS VARCHAR), '')" for c in file_cols
     )
+    raw_key = ", ".join(f"CAST({_q(c)} AS VARCHAR)" for c in file_cols)
     parsed = f"_parsed_{name}"
     duck.execute(
         f"CREATE OR REPLACE TEMP TABLE {parsed} AS SELECT row_number() OVER () + 1 "
-        f"AS _line, {raw_text} AS _raw, {', '.join(select)}, "
+        f"AS _line, {raw_text} AS _raw, list_value({raw_key}) AS _key, "
+        f"{', '.join(select)}, "
         + ", ".join(
             f"{_blank(src)} AS {_q('_blank_' + kit)}" for kit, src in cols.items()
         )
@@ -282,6 +336,7 @@ def read_table(
         cases.append(
             (f"NOT {_q('_blank_' + col)} AND {_q(col)} IS NULL", f"non-numeric {col}")
         )
+        cases.append((f"isinf({_q(col)})", f"non-finite {col}"))
     for col, (low, high) in spec.ranges.items():
         cases.append(
             (
@@ -292,7 +347,7 @@ def read_table(
     for col in spec.integers:
         cases.append((f"{_q(col)} <> round({_q(col)})", f"{col} not a whole number"))
     case_sql = " ".join(f"WHEN {cond} THEN {_lit(reason)}" for cond, reason in cases)
-    dup_rank = "row_number() OVER (PARTITION BY _raw ORDER BY _line)"
+    dup_rank = "row_number() OVER (PARTITION BY _key ORDER BY _line)"
     duck.execute(
         f"CREATE OR REPLACE TEMP TABLE {parsed}_r AS SELECT *, "
         f"CASE {case_sql} ELSE NULL END AS _reason FROM {parsed}"
@@ -336,8 +391,21 @@ def read_table(
         duck.execute(f"DROP TABLE IF EXISTS {tmp}")
     table = con.table(name)
     rows_kept = int(table.count().to_pyarrow().as_py())
-    _validate_schema(table, spec, path)
     exclusions["examples"] = exclusions["examples"].map(list)
+    if rows_kept:
+        _validate_schema(table, spec, path)
+    else:
+        reasons = "; ".join(
+            f"{int(r.rows)} {r.reason} (e.g. {r.examples[0]})"
+            for r in exclusions.itertuples(index=False)
+        )
+        warnings.warn(
+            f"file {path}: every one of its {rows_read} rows was excluded ({reasons}); "
+            f"the {name} table is empty. Fix the rows or the configuration (as_of, "
+            "date_format, column mapping).",
+            DataQualityWarning,
+            stacklevel=3,
+        )
     return LoadedTable(
         name, path, table, int(rows_read), rows_kept, exclusions, tuple(notes)
     )

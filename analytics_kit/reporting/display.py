@@ -93,13 +93,24 @@ def table(
     index : bool, default=False
         Whether to show the index.
     """
-    styler = frame.style.format(formats or {}, escape="html", na_rep="—")
-    styler = styler.format_index(escape="html").set_table_attributes('class="ak-table"')
+    # Column labels, index labels and their names come from data too (a pivot by
+    # channel or segment): escape every one of them, not only the cells.
+    shown = frame.copy(deep=False)
+    shown.index = shown.index.set_names(_escaped_names(shown.index.names))
+    shown.columns = shown.columns.set_names(_escaped_names(shown.columns.names))
+    styler = shown.style.format(formats or {}, escape="html", na_rep="—")
+    styler = styler.format_index(escape="html", axis=0)
+    styler = styler.format_index(escape="html", axis=1)
+    styler = styler.set_table_attributes('class="ak-table"')
     if not index:
         styler = styler.hide(axis="index")
     if caption:
         styler = styler.set_caption(html.escape(caption))
     return HTML(styler.to_html())
+
+
+def _escaped_names(names: Sequence[object]) -> list[str | None]:
+    return [None if n is None else html.escape(str(n)) for n in names]
 
 
 def note(text: str) -> HTML:

@@ -4,11 +4,20 @@ Export is a separate step from execution: nbconvert ignores tag-based removal wh
 executes and exports in one call. Inputs and prompts are removed, stderr streams
 (warnings, progress bars) are dropped, and images are embedded as data URIs, so the
 file opens from an email attachment with no other files and no network.
+
+Data reaches a report as text (client and segment names, comments, channels). The
+display helpers escape it; as a last line of defence the export also escapes raw
+HTML in Markdown outputs of code cells (``display(Markdown(f"{segment}"))``) and
+shows as plain text any HTML output that carries active content (a script, an event
+handler attribute, a ``javascript:`` link, a frame or an embedded object). Markdown
+cells written in the template are left as they are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from pathlib import Path
 
 import nbformat
@@ -18,8 +27,34 @@ from nbconvert.preprocessors import Preprocessor
 __all__ = ["export_html"]
 
 
+#: HTML that runs code when the page opens: never legitimate in a report output.
+_ACTIVE_HTML = re.compile(
+    r"<\s*(script|iframe|object|embed|frame|base|meta|link)\b"
+    r"|<[^>]*\son[a-z]+\s*="
+    r"|<[^>]*(javascript|vbscript)\s*:"
+    r"|<[^>]*data\s*:\s*text/html",
+    re.IGNORECASE,
+)
+
+
+def _neutralise(output: dict) -> None:
+    """Escape raw HTML in Markdown outputs; show active HTML outputs as text."""
+    data = output.get("data")
+    if not data:
+        return
+    markdown = data.get("text/markdown")
+    if markdown is not None:
+        text = "".join(markdown) if isinstance(markdown, list) else markdown
+        data["text/markdown"] = html.escape(text, quote=False)
+    markup = data.get("text/html")
+    if markup is not None:
+        text = "".join(markup) if isinstance(markup, list) else markup
+        if _ACTIVE_HTML.search(text):
+            data["text/html"] = f"<pre>{html.escape(text)}</pre>"
+
+
 class _DropNoise(Preprocessor):
-    """Remove stderr streams and cells tagged ``remove_cell`` from the output."""
+    """Drop stderr streams and ``remove_cell`` cells; neutralise active HTML."""
 
     def preprocess(self, nb, resources):  # type: ignore[no-untyped-def]
         nb.cells = [
@@ -36,6 +71,8 @@ class _DropNoise(Preprocessor):
                         o.get("output_type") == "stream" and o.get("name") == "stderr"
                     )
                 ]
+                for output in cell.outputs:
+                    _neutralise(output)
         return nb, resources
 
 

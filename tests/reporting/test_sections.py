@@ -139,6 +139,23 @@ def test_hostile_text_from_data_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in everything
 
 
+def test_a_model_that_cannot_be_estimated_leaves_a_note_and_the_rest(tmp_path):
+    # Every customer bought once: no BG/NBD model can be identified.
+    rows = [f"c{i},2023-0{1 + i % 9}-1{i % 10},{10 + i}" for i in range(60)]
+    (tmp_path / "tx.csv").write_text("customer_id,timestamp,amount\n" + "\n".join(rows))
+    (tmp_path / "clients.yml").write_text(
+        "clients:\n  - {id: once, name: Once, as_of: '2023-12-31', "
+        "tables: {transactions: {path: tx.csv}}}\n"
+    )
+    sections, _ = _build(ak.load_client("once", config=tmp_path / "clients.yml"))
+    value = html.unescape(_html(sections["value"]))
+    assert "Probabilistic CLV is not shown" in value
+    assert "Historical CLV" in value
+    assert sections["activity"].kpis["customers"] == 60
+    drivers = html.unescape(_html(sections["drivers"]))
+    assert "could not be computed" in drivers and "window_days" in drivers
+
+
 def test_change_sentences_are_written_from_the_numbers():
     assert change_sentence(Fact("NPS", 33.0, "33", 41.0, "41", significant=False)) == (
         "NPS fell from 41 to 33; the change is within the margin of error."

@@ -8,9 +8,12 @@ The report notebook then only shows them, one cell per section.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from analytics_kit.client import Client
+from analytics_kit.exceptions import AnalyticsKitError
+from analytics_kit.reporting import display as rd
 from analytics_kit.reporting.notebook import WarningLog
 from analytics_kit.reporting.sections._base import (
     Fact,
@@ -61,15 +64,27 @@ def build_report(
     """
     ctx = ReportContext(client, horizon_months, annual_discount_rate, fast, log)
     done: dict[str, Section] = {}
-    done["activity"] = activity_facts(ctx)
-    done["data_quality"] = data_quality(ctx)
-    done["value"] = value(ctx)
-    done["acquisition"] = acquisition(ctx)
-    done["retention"] = retention(ctx)
-    done["drivers"] = drivers(ctx)
-    done["nps"] = nps(ctx)
-    done["engagement"] = engagement(ctx)
-    done["appendix"] = appendix(ctx, parameters)
+    steps: list[tuple[str, Callable[[ReportContext], Section]]] = [
+        ("activity", activity_facts),
+        ("data_quality", data_quality),
+        ("value", value),  # before acquisition, which needs CLV for LTV:CAC
+        ("acquisition", acquisition),
+        ("retention", retention),
+        ("drivers", drivers),
+        ("nps", nps),
+        ("engagement", engagement),
+        ("appendix", lambda c: appendix(c, parameters)),
+    ]
+    for key, compute in steps:
+        try:
+            done[key] = compute(ctx)
+        except AnalyticsKitError as exc:
+            # The kit's own errors carry what, found, allowed and fix: show them as a
+            # note so one section that cannot be computed does not sink the report.
+            # Anything else is a bug and fails the report.
+            note = Section(key)
+            note.add(rd.note(f"This section could not be computed. {exc}"))
+            done[key] = note
     done["headline"] = headline(ctx, done)
     order = (
         "headline",

@@ -109,6 +109,15 @@ def _inactivity(ctx: ReportContext, section: Section) -> None:
     with ctx.log.capture():
         now = mx.inactivity_churn(tx, as_of=ctx.as_of)
         window = now.details["window_days"]
+    if window is None or not math.isfinite(window):
+        section.add(
+            rd.note(
+                "Inactivity churn cannot be measured: no customer bought on two different "
+                "days, so there are no gaps between purchases to set an inactivity window."
+            )
+        )
+        return
+    with ctx.log.capture():
         year_ago = ctx.as_of - pd.DateOffset(years=1)
         comparable = ctx.has_history(year_ago - pd.Timedelta(days=window))
         before = (
