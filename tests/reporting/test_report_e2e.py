@@ -71,7 +71,7 @@ def test_html_is_self_contained_without_code_and_escapes_data(rendered):
     assert re.search(r'<img[^>]+src="data:image/png;base64,', html)
     assert not re.search(r'<(script|link|img)[^>]+(src|href)="https?://', html)
     assert "Traceback" not in html
-    assert "application/vnd.jupyter.stderr" not in html  # stderr streams dropped
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # dropped
 
 
 @pytest.mark.browser
