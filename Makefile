@@ -33,7 +33,7 @@ report: $(RUNTIME)
 ## Lint, then run the tests and execute every notebook through nbval (fast mode).
 test: $(DEV)
 	$(BIN)/ruff check .
-	ANALYTICS_KIT_FAST=1 $(BIN)/pytest --nbval-lax --nbval-current-env tests notebooks
+	ANALYTICS_KIT_FAST=1 $(BIN)/pytest --doctest-modules --nbval-lax --nbval-current-env analytics_kit tests notebooks
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ import html
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from IPython.display import HTML
@@ -76,7 +77,7 @@ def kpi_cards(cards: Sequence[Card]) -> HTML:
 def table(
     frame: pd.DataFrame,
     *,
-    formats: Mapping[str, str | Callable[[object], str]] | None = None,
+    formats: Mapping[str, str | Callable[[Any], str]] | None = None,
     caption: str | None = None,
     index: bool = False,
 ) -> HTML:
