@@ -25,7 +25,7 @@ _PAGE = """<!DOCTYPE html>
 </style></head>
 <body>
 <h1>Client reports</h1>
-<p>Updated {updated}. Each report is a single self-contained HTML file.</p>
+<p>Updated {updated} UTC. Each report is a single self-contained HTML file.</p>
 <table>
 <thead><tr><th>Client</th><th>Status</th><th>Data as of</th><th>Last run</th>
 <th>Headline KPIs</th><th>Files</th></tr></thead>
@@ -36,12 +36,55 @@ _PAGE = """<!DOCTYPE html>
 """
 
 
+#: Headline KPIs shown on the index, in order: manifest key -> (label, kind).
+INDEX_KPIS: dict[str, tuple[str, str]] = {
+    "customers": ("Customers", "count"),
+    "revenue": ("Revenue", "money"),
+    "cac_blended": ("Blended CAC", "money"),
+    "clv_expected": ("Expected CLV", "money"),
+    "clv_saas": ("LTV per subscriber", "money"),
+    "ltv_to_cac": ("LTV:CAC", "ratio"),
+    "churn_last_month": ("Monthly churn", "share"),
+    "churn_inactive_share": ("Inactive share", "share"),
+    "nps": ("NPS", "nps"),
+    "engagement_rate": ("Engagement rate", "share"),
+}
+
+
+def _format_kpi(value: object, kind: str, currency: str) -> str:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return str(value)
+    if kind == "count":
+        return f"{value:,.0f}"
+    if kind == "money":
+        return f"{value:,.2f} {currency}".strip()
+    if kind == "share":
+        return f"{100 * value:.1f}%"
+    if kind == "nps":
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _kpi_lines(entry: dict) -> str:
+    kpis = entry.get("kpis") or {}
+    currency = entry.get("currency") or ""
+    horizon = (entry.get("parameters") or {}).get("horizon_months")
+    lines = []
+    for key, (label, kind) in INDEX_KPIS.items():
+        if kpis.get(key) is None:
+            continue
+        if key == "clv_expected" and horizon:
+            label = f"Expected {horizon:g}-month CLV"
+        value = _format_kpi(kpis[key], kind, currency)
+        lines.append(f"{html.escape(label)}: {html.escape(value)}")
+    return "<br>".join(lines) or "—"
+
+
 def _row(entry: dict) -> str:
     e = html.escape
     status = entry.get("status", "not run")
     color = _STATUS_STYLE.get(status, "#555")
-    kpis = entry.get("kpis") or {}
-    kpi_text = "<br>".join(f"{e(str(k))}: {e(str(v))}" for k, v in kpis.items()) or "—"
+    kpi_text = _kpi_lines(entry)
     links = []
     if entry.get("html"):
         label = "report" if status == "ok" else "last good report"
@@ -63,7 +106,7 @@ def _row(entry: dict) -> str:
         f"<br><small>{e(entry.get('client_id', ''))}</small></td>"
         f'<td style="color:{color};font-weight:600">{e(status)}{error_html}</td>'
         f"<td>{e(str(entry.get('as_of', '—')))}</td>"
-        f"<td>{e(str(entry.get('started', '—')))}</td>"
+        f"<td>{e(str(entry.get('started', '—')).replace('T', ' ')[:16])} UTC</td>"
         f"<td>{kpi_text}</td><td>{' · '.join(links) or '—'}</td></tr>"
     )
 
@@ -94,7 +137,8 @@ def write_index(out_dir: str | Path, client_ids: list[str] | None = None) -> Pat
         _row(entries.get(cid, {"client_id": cid, "status": "not run"})) for cid in order
     ]
     page = _PAGE.format(
-        updated=html.escape(str(manifest.get("updated", "—"))), rows="\n".join(rows)
+        updated=html.escape(str(manifest.get("updated", "—")).replace("T", " ")[:16]),
+        rows="\n".join(rows),
     )
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")

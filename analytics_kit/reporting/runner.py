@@ -53,6 +53,7 @@ class ClientRun:
     client_id: str
     client_name: str
     status: str  # "ok", "failed" or "timeout"
+    currency: str
     as_of: str
     started: str
     duration_s: float
@@ -157,6 +158,7 @@ def _run_one(
         client_id=cfg.id,
         client_name=cfg.name,
         status=status,
+        currency=cfg.currency,
         as_of=params["as_of"],
         started=started.isoformat(timespec="seconds"),
         duration_s=round(time.monotonic() - clock, 2),
