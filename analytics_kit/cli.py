@@ -1,4 +1,4 @@
-"""The ``analytics-kit`` command line: render reports, write the demo data, check a client."""
+"""The analytics-kit command line: render reports, write the demo data, check a client."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def report(
     from analytics_kit.reporting.runner import DEFAULT_NOTEBOOK, run_reports
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("papermill").setLevel(logging.WARNING)  # one line per notebook
     try:
         runs = run_reports(
             config,

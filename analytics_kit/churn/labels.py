@@ -180,6 +180,7 @@ def transaction_churn_labels(
     as_of: str | pd.Timestamp,
     window_days: float | None = None,
     window_quantile: float = 0.9,
+    window_source: str = "given by the analyst",
 ) -> ChurnLabels:
     """Label customers of a transaction-only client as churned at a cutoff.
 
@@ -201,6 +202,9 @@ def transaction_churn_labels(
         :func:`inactivity_window` at `window_quantile`.
     window_quantile : float, default=0.9
         Quantile used when deriving the window.
+    window_source : str, default="given by the analyst"
+        How a given `window_days` was chosen, quoted in ``definition`` (e.g. when
+        the caller derived it at another date with :func:`inactivity_window`).
 
     Returns
     -------
@@ -226,7 +230,7 @@ def transaction_churn_labels(
         derived = inactivity_window(t, cutoff=cut, quantile=window_quantile)
         window, how = derived.window_days, f"derived: {derived.describe()}"
     else:
-        window, how = float(window_days), "given by the analyst"
+        window, how = float(window_days), window_source
     if not window > 0:
         msg = format_error(
             "window_days",

@@ -306,6 +306,9 @@ def run_reports(
             runs[run.client_id] = run
             advance(f"{run.client_id}: {run.status}")
     ordered = [runs[cfg.id] for cfg, _ in plans]
+    for scratch in (out / ".staging", out / ".trash"):
+        if scratch.is_dir() and not any(scratch.iterdir()):
+            scratch.rmdir()  # leave nothing but reports in the output folder
     _write_manifest(out, ordered)
     write_index(out, [c.id for c in kit.clients])
     return ordered

@@ -82,8 +82,8 @@ def test_report_and_index_in_headless_chromium(rendered, project_root):
     from playwright.sync_api import sync_playwright
 
     _, out = rendered
-    shots = project_root / "reports"
-    shots.mkdir(exist_ok=True)
+    shots = project_root / "reports" / "screenshots"  # for inspection; not shared
+    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=chromium,

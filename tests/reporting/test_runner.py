@@ -94,7 +94,7 @@ def test_failures_are_isolated_and_the_last_good_report_survives(tiny):
     assert "Good &lt;b&gt;Co&lt;/b&gt;" in index and "<b>Co</b>" not in index
     assert 'href="crash/crash.failed.ipynb"' in index
     assert 'href="crash/crash.html">last good report' in index
-    assert not any((out / ".staging").iterdir())
+    assert not (out / ".staging").exists() and not (out / ".trash").exists()
 
 
 def test_a_good_run_replaces_the_previous_report(tiny):

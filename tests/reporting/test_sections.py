@@ -76,7 +76,7 @@ def test_headline_has_a_card_and_a_sentence_per_kpi(northwind):
     sections, _ = northwind
     text = _html(sections["headline"])
     assert text.count('class="ak-card"') == len(ORDER)
-    assert "NPS rose from" in text or "NPS fell from" in text
+    assert "Quarterly NPS rose from" in text or "Quarterly NPS fell from" in text
     assert "margin of error" in text
 
 

@@ -20,7 +20,25 @@ from matplotlib.figure import Figure
 from analytics_kit.client import Client
 from analytics_kit.reporting.notebook import WarningLog
 
-__all__ = ["Fact", "ReportContext", "Section", "change_sentence", "show"]
+__all__ = [
+    "MODEL_NAMES",
+    "Fact",
+    "ReportContext",
+    "Section",
+    "change_sentence",
+    "model_name",
+    "show",
+]
+
+#: How the purchase models are named in reports.
+MODEL_NAMES = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}
+
+
+def model_name(text: str) -> str:
+    """Replace the kit's model identifiers in `text` with their published names."""
+    for key in sorted(MODEL_NAMES, key=len, reverse=True):
+        text = text.replace(key, MODEL_NAMES[key])
+    return text
 
 
 @dataclass
@@ -38,6 +56,15 @@ class ReportContext:
     fast: bool
     log: WarningLog
     shared: dict[str, Any] = field(default_factory=dict)
+    #: Names of the metrics this report computed (for the definitions appendix).
+    used: set[str] = field(default_factory=set)
+
+    def use(self, *results: Any) -> None:
+        """Record metric results (anything with a ``metric`` name) as shown."""
+        for result in results:
+            name = getattr(result, "metric", None)
+            if name:
+                self.used.add(str(name))
 
     @property
     def as_of(self) -> pd.Timestamp:

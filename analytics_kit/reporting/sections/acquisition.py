@@ -41,6 +41,7 @@ def acquisition(ctx: ReportContext) -> Section:
         by_channel = mx.cac_by(spend, customers, by="channel", **window)
         by_month = mx.cac_by(spend, customers, by="period", **window)
     ctx.shared["cac"] = blended
+    ctx.use(blended, paid)
     money = lambda v: rd.fmt_money(v, ctx.currency)  # noqa: E731
     section.kpis["cac_blended"] = _round(blended.value)
     section.facts["cac"] = Fact(
@@ -108,6 +109,7 @@ def payback_and_ratio(ctx: ReportContext, section: Section) -> None:
         payback = mx.cac_payback_months(
             cac, monthly_revenue_per_customer=monthly, gross_margin=margin
         )
+    ctx.use(payback)
     lines = [
         f"CAC payback: {rd.fmt_number(payback.value, 1)} months "
         f"(blended CAC / monthly gross margin per active customer of "
@@ -118,6 +120,7 @@ def payback_and_ratio(ctx: ReportContext, section: Section) -> None:
         value, definition = ltv
         with ctx.log.capture():
             ratio = mx.ltv_to_cac(value, cac, ltv_definition=definition)
+        ctx.use(ratio)
         section.kpis["ltv_to_cac"] = _round(ratio.value)
         lines.append(f"LTV:CAC = {rd.fmt_number(ratio.value, 2)} (LTV = {definition}).")
     for line in lines:

@@ -16,13 +16,14 @@ def appendix(ctx: ReportContext, parameters: dict) -> Section:
     """Every metric definition, the CLV set-up used, and the run parameters."""
     section = Section("appendix")
     rows = mx.definitions()
-    extra = [
-        {"metric": "repeat_purchase_rate (headline)", "definition": Overview.definition}
-    ]
-    if "ltv" in ctx.shared:
+    rows = rows[rows["metric"].isin(ctx.used)]  # only what this report shows
+    extra = [{"metric": "repeat-purchase rate", "definition": Overview.definition}]
+    if "clv_definition" in ctx.shared:
         extra.append(
-            {"metric": "probabilistic CLV", "definition": ctx.shared["ltv"][1]}
+            {"metric": "probabilistic CLV", "definition": ctx.shared["clv_definition"]}
         )
+    if "ltv" in ctx.shared:
+        extra.append({"metric": "LTV in LTV:CAC", "definition": ctx.shared["ltv"][1]})
     extra.append(
         {
             "metric": "headline window",

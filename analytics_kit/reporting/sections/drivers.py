@@ -44,10 +44,15 @@ def _frame(ctx: ReportContext):
             horizon_days=CONTRACT_HORIZON_DAYS,
         )
     else:
-        window = churn.inactivity_window(tx, cutoff=ctx.as_of).window_days
+        derived = churn.inactivity_window(tx, cutoff=ctx.as_of)
+        window = derived.window_days
         cutoff = ctx.as_of - pd.Timedelta(days=window - 1)
         labels = churn.transaction_churn_labels(
-            tx, cutoff=cutoff, as_of=ctx.as_of, window_days=window
+            tx,
+            cutoff=cutoff,
+            as_of=ctx.as_of,
+            window_days=window,
+            window_source=f"derived up to as_of: {derived.describe()}",
         )
     features = churn.point_in_time_features(
         tx, cutoff=cutoff, customers=customers, **other

@@ -35,6 +35,7 @@ def engagement(ctx: ReportContext) -> Section:
                 table, by="channel", start=ctx.window_start, end=ctx.window_end
             )
             monthly = mx.engagement_by(table, by=["period", "channel"], freq="M")
+        ctx.use(current)
         section.kpis["engagement_rate"] = round(current.value, 4)
         section.facts["engagement"] = Fact(
             "Engagement rate",
@@ -65,6 +66,7 @@ def engagement(ctx: ReportContext) -> Section:
     if client.has("activity"):
         with ctx.log.capture():
             stick = mx.stickiness(client.table("activity"), as_of=ctx.as_of)
+        ctx.use(stick)
         section.kpis["stickiness"] = (
             None if pd.isna(stick.value) else round(stick.value, 4)
         )

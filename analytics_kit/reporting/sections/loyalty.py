@@ -29,11 +29,13 @@ def nps(ctx: ReportContext) -> Section:
     section.kpis["nps"] = None if pd.isna(overall.value) else round(overall.value, 1)
     section.add(
         rd.paragraph(
-            f"NPS {rd.fmt_number(overall.value, 1)} ± {rd.fmt_number(overall.margin_of_error, 1)} "
+            f"NPS over all responses: {rd.fmt_number(overall.value, 1)} ± "
+            f"{rd.fmt_number(overall.margin_of_error, 1)} "
             f"(95% margin of error) from {overall.n:,} responses: {overall.promoters:,} "
             f"promoters, {overall.passives:,} passives, {overall.detractors:,} detractors."
         )
     )
+    ctx.used.update({"nps", "nps_change"})
     quarters = responses["date"].dt.to_period("Q")
     if quarters.nunique() >= 2:
         before, after = sorted(quarters.unique())[-2:]
@@ -42,7 +44,7 @@ def nps(ctx: ReportContext) -> Section:
                 responses[quarters == before], responses[quarters == after]
             )
         section.facts["nps"] = Fact(
-            "NPS",
+            "Quarterly NPS",
             change.after.value,
             rd.fmt_number(change.after.value, 0),
             change.before.value,

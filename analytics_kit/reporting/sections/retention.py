@@ -57,6 +57,7 @@ def retention(ctx: ReportContext) -> Section:
         with ctx.log.capture():
             cohorts = mx.cohort_retention(tx, as_of=ctx.as_of, max_periods=12)
         shown = cohorts.tail(COHORTS_SHOWN)
+        ctx.used.add("cohort_retention")
         section.figure(
             lambda ax: plot_cohort_heatmap(
                 shown,
@@ -82,6 +83,7 @@ def _contractual(ctx: ReportContext, section: Section) -> None:
         before.numerator, before.denominator, last.numerator, last.denominator
     )
     section.kpis["churn_last_month"] = _round(last.value)
+    ctx.use(last, crr)
     section.facts["churn"] = Fact(
         "Monthly churn",
         last.value,
@@ -133,6 +135,7 @@ def _inactivity(ctx: ReportContext, section: Section) -> None:
         else None
     )
     section.kpis["churn_inactive_share"] = _round(now.value)
+    ctx.use(now)
     section.facts["churn"] = Fact(
         f"Customers inactive > {window:.0f} days",
         now.value,

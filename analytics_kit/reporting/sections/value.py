@@ -16,16 +16,24 @@ from analytics_kit.clv import (
     rfm_exclusions,
     rfm_summary,
 )
+from analytics_kit.clv.new_customer import new_customer_value
 from analytics_kit.exceptions import ModelEstimationError
 from analytics_kit.overview import overview
 from analytics_kit.plotting import clv as clv_plots
 from analytics_kit.reporting import display as rd
-from analytics_kit.reporting.sections._base import Fact, ReportContext, Section
+from analytics_kit.reporting.sections._base import (
+    Fact,
+    ReportContext,
+    Section,
+    model_name,
+)
 
 __all__ = ["holdout_split", "value"]
 
 #: The holdout is half the observed span, at most this many weeks.
 MAX_HOLDOUT_WEEKS = 52
+#: Horizon of the new-customer LTV used in LTV:CAC.
+LTV_HORIZON_MONTHS = 36
 
 
 def holdout_split(first_day: pd.Timestamp, as_of: pd.Timestamp) -> pd.Timestamp:
@@ -57,16 +65,29 @@ def value(ctx: ReportContext) -> Section:
         totals = overview(tx, as_of=ctx.as_of)
     ctx.shared["first_day"] = totals.first_day
     _monthly_revenue_per_customer(ctx, tx)
-    hist = pd.DataFrame([realised.to_dict(), seed.to_dict()])
+    hist = pd.DataFrame([realised.to_dict(), seed.to_dict()]).assign(
+        metric=[
+            "Realised value to date",
+            "Simple formula (value x frequency x lifespan)",
+        ]
+    )
     section.add(rd.paragraph("Historical CLV (what customers have been worth so far):"))
     section.add(
         rd.table(
-            hist[["metric", "value", "ci_low", "ci_high", "definition"]],
-            formats={"value": money, "ci_low": money, "ci_high": money},
-            caption=f"Historical CLV per customer (gross margin {margin:.0%})",
+            hist[["metric", "value", "ci_low", "ci_high", "definition"]].rename(
+                columns={
+                    "metric": "measure",
+                    "value": "per customer",
+                    "ci_low": "95% low",
+                    "ci_high": "95% high",
+                }
+            ),
+            formats={"per customer": money, "95% low": money, "95% high": money},
+            caption=f"Historical CLV per customer ({_margin_label(margin)})",
         )
     )
     section.kpis["clv_realised"] = _round(realised.value)
+    ctx.use(realised, seed)
     if _is_subscription(ctx):
         _subscription(ctx, section)
         return section
@@ -103,6 +124,7 @@ def _subscription(ctx: ReportContext, section: Section) -> None:
         f"churn {rd.fmt_share(ltv.details.get('monthly_churn'))} a month"
     )
     ctx.shared["ltv"] = (ltv.value, definition)
+    ctx.use(ltv)
     section.kpis["clv_saas"] = _round(ltv.value)
     section.facts["clv"] = Fact(
         "Lifetime value per subscriber",
@@ -137,6 +159,12 @@ def _last_month_arpa(ctx: ReportContext) -> float:
         if row["accounts"]
         else float("nan")
     )
+
+
+def _margin_label(margin: float) -> str:
+    if margin >= 1.0:
+        return "revenue: no gross margin is configured for this client"
+    return f"gross margin {margin:.0%}"
 
 
 def _monthly_revenue_per_customer(ctx: ReportContext, tx) -> None:
@@ -175,21 +203,35 @@ def _probabilistic(ctx: ReportContext, section: Section, tx) -> None:
             annual_discount_rate=ctx.annual_discount_rate,
             gross_margin=ctx.client.config.gross_margin,
         )
+    margin = ctx.client.config.gross_margin
     mean_clv = float(values["clv"].mean())
     horizon = f"{ctx.horizon_months:g}-month"
-    definition = (
-        f"expected {horizon} CLV per customer from {card.chosen} + Gamma-Gamma, "
-        f"discounted at {ctx.annual_discount_rate:.0%} a year, gross margin "
-        f"{ctx.client.config.gross_margin:.0%}"
+    chosen = model_name(card.chosen)
+    new_ltv = new_customer_value(
+        purchase,
+        spend,
+        horizon_months=LTV_HORIZON_MONTHS,
+        annual_discount_rate=ctx.annual_discount_rate,
+        gross_margin=margin,
     )
-    ctx.shared["ltv"] = (mean_clv, definition)
+    ctx.shared["ltv"] = (
+        new_ltv,
+        f"expected {LTV_HORIZON_MONTHS}-month value of a newly acquired customer "
+        f"(first purchase plus repeat purchases from {chosen} + Gamma-Gamma, "
+        f"discounted at {ctx.annual_discount_rate:.0%} a year; {_margin_label(margin)})",
+    )
+    ctx.shared["clv_definition"] = (
+        f"expected {horizon} CLV per existing customer from {chosen} + Gamma-Gamma, "
+        f"discounted at {ctx.annual_discount_rate:.0%} a year; {_margin_label(margin)}"
+    )
     ctx.shared["clv_values"] = values
     section.kpis["clv_expected"] = _round(mean_clv)
+    section.kpis["ltv_new_customer"] = _round(new_ltv)
     section.facts["clv"] = Fact(
         f"Expected {horizon} CLV per customer",
         mean_clv,
         money(mean_clv),
-        context=f"from {card.chosen} + Gamma-Gamma, discounted at "
+        context=f"from {chosen} + Gamma-Gamma, discounted at "
         f"{ctx.annual_discount_rate:.0%} a year",
     )
     holdout_days = (ctx.as_of - calibration_end).days
@@ -197,16 +239,20 @@ def _probabilistic(ctx: ReportContext, section: Section, tx) -> None:
         rd.paragraph(
             f"Probabilistic CLV. Holdout check: models fitted on data up to "
             f"{calibration_end:%Y-%m-%d} and scored on the {holdout_days} days to "
-            f"{ctx.as_of:%Y-%m-%d}. {card.reason}"
+            f"{ctx.as_of:%Y-%m-%d}. {model_name(card.reason)}"
         )
     )
+    comparison = card.comparison.assign(model=card.comparison["model"].map(model_name))
     section.add(
         rd.table(
-            card.comparison,
+            comparison.rename(columns=_SCORECARD_COLUMNS),
             formats={
-                c: (lambda v: rd.fmt_number(v, 3))
-                for c in card.comparison.columns
-                if c != "model"
+                "log-likelihood": lambda v: rd.fmt_number(v, 1),
+                "predicted repeat transactions": rd.fmt_count,
+                "observed repeat transactions": rd.fmt_count,
+                "error": lambda v: f"{v:+.1f}%",
+                "mean absolute error per customer": lambda v: rd.fmt_number(v, 3),
+                "root mean squared error": lambda v: rd.fmt_number(v, 3),
             },
             caption="Holdout scorecard: repeat transactions predicted vs observed",
         )
@@ -216,32 +262,54 @@ def _probabilistic(ctx: ReportContext, section: Section, tx) -> None:
     params = purchase.params_table().reset_index()
     section.add(
         rd.table(
-            params,
+            params.rename(
+                columns={
+                    "standard_error": "standard error",
+                    "lower_95": "95% low",
+                    "upper_95": "95% high",
+                }
+            ),
             formats={
                 c: (lambda v: rd.fmt_number(v, 4))
-                for c in params.columns
-                if c != "parameter"
+                for c in ("estimate", "standard error", "95% low", "95% high")
             },
-            caption=f"{card.chosen} parameters on all data (time unit: {purchase.time_unit})",
+            caption=f"{chosen} parameters on all data (time unit: {purchase.time_unit})",
+        )
+    )
+    section.add(
+        rd.paragraph(
+            f"A newly acquired customer is expected to be worth {money(new_ltv)} over "
+            f"{LTV_HORIZON_MONTHS} months ({ctx.shared['ltv'][1]})."
         )
     )
     excl = rfm_exclusions(summary)
+    excl = excl[(excl["count"] > 0) & (excl["reason"] != "rows_total")]
     if len(excl):
-        section.add(rd.table(excl, caption="Left out of the purchase summary"))
+        excl = excl.assign(reason=excl["reason"].str.replace("_", " "))
+        section.add(
+            rd.table(
+                excl,
+                formats={"count": rd.fmt_count},
+                caption="Left out of the purchase summary",
+            )
+        )
     section.add(
         rd.paragraph(
             f"Spend model (Gamma-Gamma) on {spend.n_customers:,} repeat buyers: population "
             f"mean spend per transaction {money(spend.population_mean_spend)}."
         )
     )
-    segments = clv_segments(values)
+    segments = clv_segments(values).rename(columns=_SEGMENT_COLUMNS)
     section.add(
         rd.table(
             segments,
             formats={
-                c: (lambda v: rd.fmt_number(v, 2))
-                for c in segments.columns
-                if c not in ("segment", "customers")
+                "customers": rd.fmt_count,
+                "total CLV": money,
+                "share of CLV": rd.fmt_share,
+                "mean CLV": money,
+                "mean P(alive)": rd.fmt_share,
+                "mean expected purchases": lambda v: rd.fmt_number(v, 2),
             },
             caption=f"CLV segments (quartiles of expected {horizon} CLV, {ctx.currency})",
         )
@@ -251,6 +319,23 @@ def _probabilistic(ctx: ReportContext, section: Section, tx) -> None:
         lambda ax: clv_plots.plot_probability_alive_matrix(purchase, ax=ax),
         figsize=(7, 5),
     )
+
+
+_SCORECARD_COLUMNS = {
+    "log_likelihood": "log-likelihood",
+    "predicted_total": "predicted repeat transactions",
+    "actual_total": "observed repeat transactions",
+    "pct_error": "error",
+    "mae": "mean absolute error per customer",
+    "rmse": "root mean squared error",
+}
+_SEGMENT_COLUMNS = {
+    "total_clv": "total CLV",
+    "share_of_clv": "share of CLV",
+    "mean_clv": "mean CLV",
+    "mean_probability_alive": "mean P(alive)",
+    "mean_expected_purchases": "mean expected purchases",
+}
 
 
 def _round(value: float, digits: int = 2) -> float | None:
