@@ -12,12 +12,22 @@ customer_value
     Expected purchases, P(alive), expected spend and discounted CLV.
 holdout_scorecard
     Calibration/holdout comparison of the purchase models and the model choice.
+rfm_table, rfm_patterns, customer_value_table
+    Large bases: the summary as an engine expression, the distinct
+    (frequency, recency, T) patterns with counts for a weighted fit, and CLV
+    scored once per pattern and joined back in the engine.
 """
 
 from __future__ import annotations
 
 from analytics_kit.clv.models import PurchaseModel, fit_purchase_model
 from analytics_kit.clv.rfm import rfm_exclusions, rfm_summary
+from analytics_kit.clv.scale import (
+    customer_value_table,
+    rfm_patterns,
+    rfm_table,
+    score_patterns,
+)
 from analytics_kit.clv.scorecard import HoldoutScorecard, holdout_scorecard
 from analytics_kit.clv.spend import SpendModel, fit_spend_model
 from analytics_kit.clv.value import clv_segments, customer_value
@@ -28,9 +38,13 @@ __all__ = [
     "SpendModel",
     "clv_segments",
     "customer_value",
+    "customer_value_table",
     "fit_purchase_model",
     "fit_spend_model",
     "holdout_scorecard",
     "rfm_exclusions",
+    "rfm_patterns",
     "rfm_summary",
+    "rfm_table",
+    "score_patterns",
 ]

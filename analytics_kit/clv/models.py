@@ -117,7 +117,11 @@ class PurchaseModel:
 
 
 def fit_purchase_model(
-    summary: pd.DataFrame, *, model: str = "bgnbd", time_unit: str | None = None
+    summary: pd.DataFrame,
+    *,
+    model: str = "bgnbd",
+    time_unit: str | None = None,
+    weights: str | None = None,
 ) -> PurchaseModel:
     """Fit BG/NBD, MBG/NBD or Pareto/NBD to an RFM summary.
 
@@ -131,6 +135,12 @@ def fit_purchase_model(
     time_unit : str, optional
         Unit of recency and T; taken from ``summary.attrs["time_unit"]`` when
         omitted. Needed later to convert CLV horizons.
+    weights : str, optional
+        Column of `summary` holding how many customers share each row's
+        (frequency, recency, T), e.g. ``n_customers`` of
+        :func:`~analytics_kit.clv.rfm_patterns`. The weighted log-likelihood
+        sum_j w_j LL(x_j, t_j, T_j) equals the sum over the customers, so the
+        fit on the compressed rows is the fit on the customers.
 
     Returns
     -------
@@ -177,10 +187,12 @@ def fit_purchase_model(
     require_one_of(model, PURCHASE_MODELS, param="model")
     unit = _time_unit(summary, time_unit)
     x, tx, T = validate_summary(summary)
-    n_repeat = int((x > 0).sum())
-    _check_identifiable(len(x), n_repeat, model)
-    params, ses, penalizer, attempts = _fit_ladder(model, x, tx, T)
-    loglik = float(F.LOGLIK[model](params, x, tx, T).sum())
+    w = _weights(summary, weights)
+    n_customers = round(float(w.sum()))
+    n_repeat = round(float(w[x > 0].sum()))
+    _check_identifiable(n_customers, n_repeat, model)
+    params, ses, penalizer, attempts = _fit_ladder(model, x, tx, T, w)
+    loglik = float(w @ F.LOGLIK[model](params, x, tx, T))
     if penalizer > 0:
         warnings.warn(
             f"{model} converged only with an L2 penalizer of {penalizer}; estimates "
@@ -194,7 +206,7 @@ def fit_purchase_model(
         standard_errors=ses,
         log_likelihood=loglik,
         time_unit=unit,
-        n_customers=len(x),
+        n_customers=n_customers,
         n_repeat_customers=n_repeat,
         penalizer=penalizer,
         attempts=tuple(attempts),
@@ -237,6 +249,26 @@ def validate_summary(
     return x, tx, T
 
 
+def _weights(summary: pd.DataFrame, column: str | None) -> np.ndarray:
+    """Customer counts per row (all 1 without a weights column)."""
+    if column is None:
+        return np.ones(len(summary))
+    require_columns(summary.columns, [column], param="summary")
+    w = pd.to_numeric(summary[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(w) | (w <= 0) | (w != np.round(w))
+    if bad.any():
+        rows = summary.loc[bad, [column]].head(5)
+        msg = format_error(
+            f"summary[{column!r}]: {int(bad.sum())} row(s)",
+            "a weight that is not a whole number > 0",
+            "the number of customers sharing the row's (frequency, recency, T)",
+            "build the rows with analytics_kit.clv.rfm_patterns",
+            [f"{idx}: {row[column]!r}" for idx, row in rows.iterrows()],
+        )
+        raise DataValidationError(msg)
+    return w
+
+
 def _arrays(summary: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return validate_summary(summary)
 
@@ -276,21 +308,24 @@ def _check_identifiable(n: int, n_repeat: int, model: str) -> None:
 
 
 def _fit_ladder(
-    model: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray
+    model: str, x: np.ndarray, tx: np.ndarray, T: np.ndarray, w: np.ndarray
 ) -> tuple[dict[str, float], dict[str, float], float, list[str]]:
     attempts: list[str] = []
+    weighted = None if np.all(w == 1) else w
     for label, start, penalizer in _LADDER:
         try:
-            params, init = _fit_once(model, x, tx, T, start, penalizer)
+            # weights only when given: keeps the unweighted call signature
+            extra = {} if weighted is None else {"w": weighted}
+            params, init = _fit_once(model, x, tx, T, start, penalizer, **extra)
         except Exception as exc:  # lifetimes raises its own and numpy errors
             attempts.append(f"{label}: failed ({type(exc).__name__})")
             continue
-        problem = _fit_problem(model, params, init, x, tx, T, penalizer)
+        problem = _fit_problem(model, params, init, (x, tx, T, w), penalizer)
         if problem:
             attempts.append(f"{label}: rejected ({problem})")
             continue
         attempts.append(f"{label}: converged")
-        ses = standard_errors(lambda p: F.LOGLIK[model](p, x, tx, T).sum(), params)
+        ses = standard_errors(lambda p: w @ F.LOGLIK[model](p, x, tx, T), params)
         return params, ses, penalizer, attempts
     msg = format_error(
         f"fit_purchase_model(model={model!r})",
@@ -309,6 +344,7 @@ def _fit_once(
     T: np.ndarray,
     start: float | None,
     penalizer: float,
+    w: np.ndarray | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """One lifetimes fit; returns fitted and starting parameters (data units)."""
     fitter = _FITTERS[model](penalizer_coef=penalizer)
@@ -320,13 +356,19 @@ def _fit_once(
             # Nelder-Mead on raw parameters; a fixed start keeps it reproducible.
             init = np.full(4, 1.0 if start is None else float(np.exp(start)))
             fitter.fit(
-                x.astype(int), tx, T, initial_params=init, tol=1e-8, maxiter=20000
+                x.astype(int),
+                tx,
+                T,
+                weights=w,
+                initial_params=init,
+                tol=1e-8,
+                maxiter=20000,
             )
             start_raw = init.copy()
             start_raw[[1, 3]] /= scale
         else:
             log_init = None if start is None else np.full(4, start)
-            fitter.fit(x.astype(int), tx, T, initial_params=log_init)
+            fitter.fit(x.astype(int), tx, T, weights=w, initial_params=log_init)
             start_raw = np.exp(np.full(4, 0.1) if log_init is None else log_init)
             start_raw[1] /= scale
     names = F.PARAM_NAMES[model]
@@ -338,11 +380,10 @@ def _fit_problem(
     model: str,
     params: dict[str, float],
     init: dict[str, float],
-    x: np.ndarray,
-    tx: np.ndarray,
-    T: np.ndarray,
+    data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     penalizer: float,
 ) -> str:
+    x, tx, T, w = data
     values = np.array(list(params.values()))
     if not np.isfinite(values).all():
         return "non-finite parameters"
@@ -352,7 +393,9 @@ def _fit_problem(
     if np.allclose(values, list(init.values()), rtol=1e-6):
         return "parameters did not move from their starting values"
     if penalizer == 0:
-        grad = _log_gradient(lambda p: F.LOGLIK[model](p, x, tx, T).mean(), params)
+        grad = _log_gradient(
+            lambda p: w @ F.LOGLIK[model](p, x, tx, T) / w.sum(), params
+        )
         if not np.all(np.abs(grad) < 1e-3):
             return f"gradient not zero at the optimum: {np.round(grad, 5).tolist()}"
     return ""

@@ -75,7 +75,9 @@ def customer_value(
     Discounted expected purchases integrate the discount factor against the
     model's conditional purchase intensity over (T, T + H]; every customer is
     scored in one vectorised quadrature pass (no per-month loop), so a fractional
-    horizon is exact. Spend and purchases are treated as independent, as
+    horizon is exact. Customers sharing (frequency, recency, T) are scored once
+    and the scores copied, so the cost grows with the number of distinct
+    patterns, not customers. Spend and purchases are treated as independent, as
     Gamma-Gamma assumes.
 
     References
@@ -90,9 +92,12 @@ def customer_value(
     horizon = horizon_in_units(horizon_months, unit)
     rate = math.log1p(annual_discount_rate) * DAYS_PER_UNIT[unit] / 365.25
     model, params = purchase_model.model, purchase_model.params
-    alive = F.p_alive(model, params, x, tx, T)
-    expected = F.expected_purchases(model, params, x, tx, T, horizon)
-    discounted = F.discounted_purchases(model, params, x, tx, T, horizon, rate)
+    first, inverse = _patterns(x, tx, T)
+    xu, txu, Tu = x[first], tx[first], T[first]
+    alive = F.p_alive(model, params, xu, txu, Tu)[inverse]
+    expected = F.expected_purchases(model, params, xu, txu, Tu, horizon)[inverse]
+    discounted = F.discounted_purchases(model, params, xu, txu, Tu, horizon, rate)
+    discounted = discounted[inverse]
     spend = spend_model.expected_average_spend(summary).to_numpy()
     out = pd.DataFrame(
         {
@@ -112,6 +117,24 @@ def customer_value(
         purchase_model=model,
     )
     return out
+
+
+def _patterns(
+    x: np.ndarray, tx: np.ndarray, T: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Index of one row per distinct (x, tx, T) and each row's pattern number."""
+    codes = pd.DataFrame({"x": x, "tx": tx, "T": T}).groupby(
+        ["x", "tx", "T"], sort=False
+    )
+    inverse = codes.ngroup().to_numpy()
+    return _first_rows(inverse), inverse
+
+
+def _first_rows(inverse: np.ndarray) -> np.ndarray:
+    """Row index of the first occurrence of each group number 0..k-1."""
+    order = np.argsort(inverse, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(inverse[order]) != 0])
+    return order[starts]
 
 
 def horizon_in_units(horizon_months: float, time_unit: str) -> float:

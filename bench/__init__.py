@@ -1,0 +1,1 @@
+"""Benchmarks of the analytics kit (``python -m bench.run``; results in results.md)."""
