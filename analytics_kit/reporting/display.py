@@ -99,7 +99,12 @@ def table(
     shown = frame.copy(deep=False)
     shown.index = shown.index.set_names(_escaped_names(shown.index.names))
     shown.columns = shown.columns.set_names(_escaped_names(shown.columns.names))
-    styler = shown.style.format(formats or {}, escape="html", na_rep="—")
+    # pandas escapes what goes into a callable format, not what comes out of it.
+    safe = {
+        col: (lambda v, f=fmt: html.escape(f(v))) if callable(fmt) else fmt
+        for col, fmt in (formats or {}).items()
+    }
+    styler = shown.style.format(safe, escape="html", na_rep="—")
     styler = styler.format_index(escape="html", axis=0)
     styler = styler.format_index(escape="html", axis=1)
     styler = styler.set_table_attributes('class="ak-table"')

@@ -30,7 +30,7 @@ __all__ = ["export_html"]
 #: HTML that runs code when the page opens: never legitimate in a report output.
 _ACTIVE_HTML = re.compile(
     r"<\s*(script|iframe|object|embed|frame|base|meta|link)\b"
-    r"|<[^>]*\son[a-z]+\s*="
+    r"|<[^>]*[\s/\"']on[a-z]+\s*="
     r"|<[^>]*(javascript|vbscript)\s*:"
     r"|<[^>]*data\s*:\s*text/html",
     re.IGNORECASE,

@@ -189,3 +189,56 @@ def test_holdout_split_reproduces_the_cdnow_calibration_period():
     assert holdout_split(pd.Timestamp("2020-01-01"), pd.Timestamp("2023-12-31")) == (
         pd.Timestamp("2023-12-31") - pd.Timedelta(weeks=52)
     )
+
+
+def _simulated_client(tmp_path, edit):
+    sim = simulate_client(n_customers=600, seed=21)
+    edit(sim)
+    write_client(sim, tmp_path / "c")
+    (tmp_path / "clients.yml").write_text(
+        textwrap.dedent("""
+        clients:
+          - id: c
+            name: C
+            as_of: "2023-12-31"
+            tables:
+              transactions: {path: c/transactions.csv}
+              customers: {path: c/customers.csv}
+              marketing_spend: {path: c/marketing_spend.csv}
+              nps_responses: {path: c/nps_responses.csv}
+              engagement: {path: c/engagement.csv}
+    """)
+    )
+    return _build(ak.load_client("c", config=tmp_path / "clients.yml"))
+
+
+def _december_only(sim):
+    sim.transactions = sim.transactions[sim.transactions["timestamp"] >= "2023-12-01"]
+    sim.customers = sim.customers[sim.customers["acquisition_date"] >= "2023-12-01"]
+    sim.nps_responses = sim.nps_responses[sim.nps_responses["date"] >= "2023-12-01"]
+
+
+def _spend_stops_early(sim):
+    sim.marketing_spend = sim.marketing_spend[
+        sim.marketing_spend["date"] < "2022-06-01"
+    ]
+
+
+def test_one_month_of_data_renders_every_section_without_defects(tmp_path):
+    sections, log = _simulated_client(tmp_path, _december_only)
+    everything = html.unescape("\n".join(_html(s) for s in sections.values()))
+    assert "unexpected error" not in everything
+    assert not [m for m in log.messages if " in section " in m]
+    assert "Dec 2023 to Dec 2023" in _html(sections["headline"])  # not a 12-month label
+
+
+def test_cac_is_not_shown_as_zero_when_spend_stops_before_the_window(tmp_path):
+    sections, _ = _simulated_client(tmp_path, _spend_stops_early)
+    text = html.unescape(_html(sections["acquisition"]))
+    assert "ends on 2022-05-01" in text and "not shown rather than shown as 0" in text
+    assert "cac_blended" not in sections["acquisition"].kpis
+
+
+def test_demo_sections_have_no_unexpected_errors(northwind):
+    sections, log = northwind
+    assert not [m for m in log.messages if " in section " in m]

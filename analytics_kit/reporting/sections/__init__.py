@@ -81,10 +81,16 @@ def build_report(
         except AnalyticsKitError as exc:
             # The kit's own errors carry what, found, allowed and fix: show them as a
             # note so one section that cannot be computed does not sink the report.
-            # Anything else is a bug and fails the report.
-            note = Section(key)
-            note.add(rd.note(f"This section could not be computed. {exc}"))
-            done[key] = note
+            done[key] = _note_section(key, f"This section could not be computed. {exc}")
+        except Exception as exc:
+            # Unexpected: a defect to fix. The report still renders; the error is
+            # listed in the notes section at the end of the report.
+            log.messages.append(f"{type(exc).__name__} in section {key}: {exc}")
+            done[key] = _note_section(
+                key,
+                "This section could not be computed because of an unexpected error "
+                f"({type(exc).__name__}); the details are in the report's notes.",
+            )
     done["headline"] = headline(ctx, done)
     order = (
         "headline",
@@ -99,6 +105,12 @@ def build_report(
         "appendix",
     )
     return {key: done[key] for key in order}
+
+
+def _note_section(key: str, text: str) -> Section:
+    section = Section(key)
+    section.add(rd.note(text))
+    return section
 
 
 def headline_kpis(sections: dict[str, Section]) -> dict[str, Any]:

@@ -99,6 +99,37 @@ class ReportContext:
         first = self.shared.get("first_day")
         return first is not None and start >= pd.Timestamp(first).normalize()
 
+    def table_start(self, name: str, column: str) -> pd.Timestamp | None:
+        """First date in `column` of table `name` (None when absent or empty)."""
+        key = f"start:{name}.{column}"
+        if key not in self.shared:
+            first = None
+            if self.client.has(name):
+                table = self.client.table(name)
+                if column in table.columns:
+                    value = table[column].min().to_pandas()
+                    first = None if pd.isna(value) else pd.Timestamp(value).normalize()
+            self.shared[key] = first
+        return self.shared[key]
+
+    def table_end(self, name: str, column: str) -> pd.Timestamp | None:
+        """Last date in `column` of table `name` (None when absent or empty)."""
+        key = f"end:{name}.{column}"
+        if key not in self.shared:
+            last = None
+            if self.client.has(name):
+                table = self.client.table(name)
+                if column in table.columns:
+                    value = table[column].max().to_pandas()
+                    last = None if pd.isna(value) else pd.Timestamp(value).normalize()
+            self.shared[key] = last
+        return self.shared[key]
+
+    def covers(self, name: str, column: str, start: pd.Timestamp) -> bool:
+        """Whether table `name` has data from `start` on (for a fair comparison)."""
+        first = self.table_start(name, column)
+        return first is not None and first <= start
+
     def compared(self, has_previous: bool) -> str:
         """Sentence context: the window, and what it is compared with if anything."""
         if has_previous:
@@ -106,9 +137,13 @@ class ReportContext:
         return f"over {self.window_label()}"
 
     def window_label(self) -> str:
-        """E.g. "Jan 2023 to Dec 2023"."""
+        """E.g. "Jan 2023 to Dec 2023" (from the first month with data, if later)."""
         last = self.window_end - pd.Timedelta(days=1)
-        return f"{self.window_start:%b %Y} to {last:%b %Y}"
+        first = self.shared.get("first_day")
+        start = self.window_start
+        if first is not None and pd.Timestamp(first) > start:
+            start = pd.Timestamp(first)
+        return f"{start:%b %Y} to {last:%b %Y}"
 
 
 @dataclass(frozen=True)

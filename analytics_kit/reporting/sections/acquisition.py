@@ -22,6 +22,22 @@ def acquisition(ctx: ReportContext) -> Section:
     if missing:
         section.add(rd.missing_table_note(missing[0], client.id))
         return section
+    spend_end = ctx.table_end("marketing_spend", "date")
+    if spend_end is None or spend_end < ctx.window_end - pd.DateOffset(months=1):
+        section.add(
+            rd.note(
+                f"The marketing_spend table ends on {spend_end:%Y-%m-%d}"
+                if spend_end
+                else "The marketing_spend table has no dated rows"
+            )
+        )
+        section.add(
+            rd.note(
+                f"CAC needs spend through {ctx.window_end - pd.Timedelta(days=1):%Y-%m-%d} "
+                "(the end of the report window); it is not shown rather than shown as 0."
+            )
+        )
+        return section
     spend, customers = client.table("marketing_spend"), client.table("customers")
     window = {"start": ctx.window_start, "end": ctx.window_end}
     with ctx.log.capture():
@@ -35,7 +51,8 @@ def acquisition(ctx: ReportContext) -> Section:
                 start=ctx.previous_start,
                 end=ctx.window_start,
             )
-            if ctx.has_history(ctx.previous_start)
+            if ctx.covers("marketing_spend", "date", ctx.previous_start)
+            and ctx.covers("customers", "acquisition_date", ctx.previous_start)
             else None
         )
         by_channel = mx.cac_by(spend, customers, by="channel", **window)

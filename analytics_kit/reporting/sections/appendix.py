@@ -28,7 +28,7 @@ def appendix(ctx: ReportContext, parameters: dict) -> Section:
         {
             "metric": "headline window",
             "definition": f"{ctx.window_label()} (12 complete months up to as_of), "
-            "compared with the 12 months before",
+            "compared with the 12 months before wherever the data covers both",
         }
     )
     rows = pd.concat([rows, pd.DataFrame(extra)], ignore_index=True)

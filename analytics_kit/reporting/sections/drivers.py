@@ -140,10 +140,10 @@ def _revenue_at_risk(ctx, section, frame, result) -> None:
             right_index=True,
             how="left",
         ).fillna({"value": 0.0})
-        what = "expected CLV over the horizon"
+        what = "expected CLV over the horizon (gross-margin basis)"
     else:
         scored = scored.assign(value=scored.get("spend_last_90d", 0.0))
-        what = "spend in the last 90 days before the cutoff"
+        what = "revenue in the last 90 days before the cutoff"
     segment = "acquisition_channel" if "acquisition_channel" in scored else None
     with ctx.log.capture():
         risk = churn.revenue_at_risk(
@@ -160,6 +160,7 @@ def _revenue_at_risk(ctx, section, frame, result) -> None:
                 "share_at_risk": rd.fmt_share,
                 "share_of_total_risk": rd.fmt_share,
             },
-            caption=f"Revenue at risk = out-of-fold churn probability x {what}",
+            caption="Value at risk = churn probability (out-of-fold, estimated at the "
+            f"cutoff) x {what}",
         )
     )

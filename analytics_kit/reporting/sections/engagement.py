@@ -28,7 +28,7 @@ def engagement(ctx: ReportContext) -> Section:
                 mx.engagement_rate(
                     table, start=ctx.previous_start, end=ctx.window_start
                 )
-                if ctx.has_history(ctx.previous_start)
+                if ctx.covers("engagement", "date", ctx.previous_start)
                 else None
             )
             by_channel = mx.engagement_by(

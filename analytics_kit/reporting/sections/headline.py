@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from analytics_kit.overview import monthly_active_customers, overview
@@ -112,7 +114,8 @@ def headline(ctx: ReportContext, sections: dict[str, Section]) -> Section:
         fact = facts.get(key)
         if fact is None:
             continue
-        sub = f"was {fact.previous_formatted}" if fact.previous_formatted else ""
+        has_previous = fact.previous is not None and not math.isnan(fact.previous)
+        sub = f"was {fact.previous_formatted}" if has_previous else ""
         cards.append(rd.Card(fact.label, fact.formatted, sub))
         sentences.append(change_sentence(fact))
     if not cards:

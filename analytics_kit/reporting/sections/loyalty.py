@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from analytics_kit import metrics as mx
@@ -13,6 +15,8 @@ __all__ = ["nps"]
 
 #: How many recent comments the report quotes.
 COMMENTS_SHOWN = 8
+#: Responses each quarter needs before two quarters are compared.
+MIN_RESPONSES_PER_QUARTER = 30
 
 
 def nps(ctx: ReportContext) -> Section:
@@ -36,26 +40,7 @@ def nps(ctx: ReportContext) -> Section:
         )
     )
     ctx.used.update({"nps", "nps_change"})
-    quarters = responses["date"].dt.to_period("Q")
-    if quarters.nunique() >= 2:
-        before, after = sorted(quarters.unique())[-2:]
-        with ctx.log.capture():
-            change = mx.nps_change(
-                responses[quarters == before], responses[quarters == after]
-            )
-        section.facts["nps"] = Fact(
-            "Quarterly NPS",
-            change.after.value,
-            rd.fmt_number(change.after.value, 0),
-            change.before.value,
-            rd.fmt_number(change.before.value, 0),
-            significant=bool(change.significant),
-            context=f"{after} vs {before}",
-        )
-    else:
-        section.facts["nps"] = Fact(
-            "NPS", overall.value, rd.fmt_number(overall.value, 0)
-        )
+    section.facts["nps"] = _quarter_fact(ctx, responses, overall)
     section.figure(lambda ax: plot_nps_trend(trend, ax=ax))
     if "segment" in responses.columns and responses["segment"].notna().any():
         with ctx.log.capture():
@@ -85,3 +70,38 @@ def nps(ctx: ReportContext) -> Section:
                 )
             )
     return section
+
+
+def _quarter_fact(ctx: ReportContext, responses: pd.DataFrame, overall) -> Fact:
+    """Last quarter vs the quarter before, when both have enough responses.
+
+    The last quarter is the one containing as_of; it is compared with the calendar
+    quarter right before it, never with an older one.
+    """
+    quarters = responses["date"].dt.to_period("Q")
+    after = ctx.as_of.to_period("Q")
+    before = after - 1
+    counts = quarters.value_counts()
+    enough = all(counts.get(q, 0) >= MIN_RESPONSES_PER_QUARTER for q in (before, after))
+    if not enough:
+        return Fact(
+            "NPS (all responses)",
+            overall.value,
+            rd.fmt_number(overall.value, 0),
+            context=f"quarters are not compared: fewer than "
+            f"{MIN_RESPONSES_PER_QUARTER} responses in {before} or {after}",
+        )
+    with ctx.log.capture():
+        change = mx.nps_change(
+            responses[quarters == before], responses[quarters == after]
+        )
+    tested = change.p_value is not None and math.isfinite(change.p_value)
+    return Fact(
+        "Quarterly NPS",
+        change.after.value,
+        rd.fmt_number(change.after.value, 0),
+        change.before.value,
+        rd.fmt_number(change.before.value, 0),
+        significant=bool(change.significant) if tested else None,
+        context=f"{after} vs {before}",
+    )

@@ -119,39 +119,25 @@ def _inactivity(ctx: ReportContext, section: Section) -> None:
             )
         )
         return
-    with ctx.log.capture():
-        year_ago = ctx.as_of - pd.DateOffset(years=1)
-        comparable = ctx.has_history(year_ago - pd.Timedelta(days=window))
-        before = (
-            mx.inactivity_churn(tx, as_of=year_ago, window_days=window)
-            if comparable
-            else None
-        )
-    significant = (
-        two_proportion_significant(
-            before.numerator, before.denominator, now.numerator, now.denominator
-        )
-        if before
-        else None
-    )
     section.kpis["churn_inactive_share"] = _round(now.value)
     ctx.use(now)
+    # A share of every customer who ever bought grows as the base ages, so it is
+    # not compared with an earlier date (that change would be mostly mechanical).
     section.facts["churn"] = Fact(
         f"Customers inactive > {window:.0f} days",
         now.value,
         rd.fmt_share(now.value),
-        before.value if before else None,
-        rd.fmt_share(before.value) if before else "",
-        significant=significant,
         higher_is_better=False,
-        context=f"at {ctx.as_of:%Y-%m-%d} vs a year earlier" if before else "",
+        context=f"of all customers, at {ctx.as_of:%Y-%m-%d}",
     )
     section.add(
         rd.paragraph(
             f"This client has no contracts, so churn is inactivity: "
             f"{rd.fmt_share(now.value)} of customers (95% interval "
             f"{rd.fmt_share(now.ci[0])} to {rd.fmt_share(now.ci[1])}) have not bought for "
-            f"more than {window:.0f} days ({now.details['window_source']})."
+            f"more than {window:.0f} days ({now.details['window_source']}). The share "
+            "counts every customer who ever bought, so it rises as the customer base "
+            "ages; it is not compared with earlier dates."
         )
     )
 
@@ -187,7 +173,9 @@ def _survival(ctx: ReportContext, section: Section) -> None:
             "acquisition channel",
         )
     )
-    if surv.logrank_p_value is not None and not math.isnan(surv.logrank_p_value):
+    events = int(frame["churned"].sum())
+    p_value = surv.logrank_p_value
+    if events > 0 and p_value is not None and not math.isnan(p_value):
         section.add(
             rd.paragraph(
                 f"Log-rank test across channels: p = {surv.logrank_p_value:.3g} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from analytics_kit import metrics as mx
@@ -17,7 +18,11 @@ from analytics_kit.clv import (
     rfm_summary,
 )
 from analytics_kit.clv.new_customer import new_customer_value
-from analytics_kit.exceptions import ModelEstimationError
+from analytics_kit.exceptions import (
+    AnalyticsKitError,
+    ModelEstimationError,
+    format_error,
+)
 from analytics_kit.overview import overview
 from analytics_kit.plotting import clv as clv_plots
 from analytics_kit.reporting import display as rd
@@ -57,6 +62,9 @@ def value(ctx: ReportContext) -> Section:
     tx = client.table("transactions")
     margin = client.config.gross_margin
     money = lambda v: rd.fmt_money(v, ctx.currency)  # noqa: E731
+    if overview(tx, as_of=ctx.as_of).customers == 0:
+        section.add(rd.note("No transaction was kept, so there is no value to show."))
+        return section
     with ctx.log.capture():
         realised = mx.historical_clv(tx, as_of=ctx.as_of, gross_margin=margin)
         seed = mx.historical_clv(
@@ -93,7 +101,7 @@ def value(ctx: ReportContext) -> Section:
         return section
     try:
         _probabilistic(ctx, section, tx)
-    except ModelEstimationError as exc:
+    except AnalyticsKitError as exc:  # too little data for a model: say why
         section.add(rd.note(f"Probabilistic CLV is not shown: {exc}"))
     return section
 
@@ -110,12 +118,13 @@ def _is_subscription(ctx: ReportContext) -> bool:
 def _subscription(ctx: ReportContext, section: Section) -> None:
     """Contractual clients: LTV = ARPA x margin / trailing churn (not BTYD models)."""
     arpa = _last_month_arpa(ctx)
+    ctx.shared["monthly_revenue_per_customer"] = arpa  # payback uses ARPA too
     margin = ctx.client.config.gross_margin
     money = lambda v: rd.fmt_money(v, ctx.currency)  # noqa: E731
     with ctx.log.capture():
         ltv = mx.saas_clv(
             ctx.client.table("customers"),
-            as_of=ctx.as_of,
+            as_of=ctx.window_end,  # trailing churn over the 12 window months
             arpa_monthly=arpa,
             gross_margin=margin,
         )
@@ -168,18 +177,26 @@ def _margin_label(margin: float) -> str:
 
 
 def _monthly_revenue_per_customer(ctx: ReportContext, tx) -> None:
+    """Revenue per active customer-month over the window (for CAC payback).
+
+    Revenue in the window / sum over its months of the customers who bought in that
+    month, so months without data do not dilute it.
+    """
     start, end = ctx.window_start, ctx.window_end
     recent = tx.filter((tx.timestamp >= start) & (tx.timestamp < end))
+    monthly = recent.group_by(month=recent.timestamp.truncate("M")).aggregate(
+        revenue=recent.amount.sum(), customers=recent.customer_id.nunique()
+    )
     row = (
-        recent.aggregate(
-            revenue=recent.amount.sum(), customers=recent.customer_id.nunique()
+        monthly.aggregate(
+            revenue=monthly.revenue.sum(), customer_months=monthly.customers.sum()
         )
         .to_pandas()
         .iloc[0]
     )
-    if row["customers"]:
-        ctx.shared["monthly_revenue_per_customer"] = (
-            float(row["revenue"]) / float(row["customers"]) / 12
+    if pd.notna(row["customer_months"]) and row["customer_months"] > 0:
+        ctx.shared["monthly_revenue_per_customer"] = float(row["revenue"]) / float(
+            row["customer_months"]
         )
 
 
@@ -204,6 +221,15 @@ def _probabilistic(ctx: ReportContext, section: Section, tx) -> None:
             gross_margin=ctx.client.config.gross_margin,
         )
     margin = ctx.client.config.gross_margin
+    if not np.isfinite(values["clv"]).all():
+        msg = format_error(
+            f"{model_name(card.chosen)} + Gamma-Gamma fit",
+            "parameters that give no finite CLV for some customers (the data span is "
+            "too short or too uniform to identify the model)",
+            "a history long enough to see repeat purchases and lapses",
+            "report this client again once more history is available",
+        )
+        raise ModelEstimationError(msg)
     mean_clv = float(values["clv"].mean())
     horizon = f"{ctx.horizon_months:g}-month"
     chosen = model_name(card.chosen)
