@@ -240,5 +240,5 @@ def test_cac_is_not_shown_as_zero_when_spend_stops_before_the_window(tmp_path):
 
 
 def test_demo_sections_have_no_unexpected_errors(northwind):
-    sections, log = northwind
+    _, log = northwind
     assert not [m for m in log.messages if " in section " in m]
