@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pandas as pd
 
 from analytics_kit._validation import require_date
 from analytics_kit.config import TABLE_NAMES, ClientConfig, load_config
-from analytics_kit.engine import connect
+from analytics_kit.engine import connect, to_backend
 from analytics_kit.exceptions import DataValidationError, format_error
 from analytics_kit.io.reader import LoadedTable, read_table
 
@@ -148,6 +150,7 @@ def load_client(
     -------
     Client
         Tables as Ibis tables on the client's engine and the data-quality summary.
+        ``client.con`` is that engine's connection.
 
     Raises
     ------
@@ -155,6 +158,16 @@ def load_client(
         When the configuration or the client id is invalid.
     DataValidationError
         When a file is missing, empty, unreadable or lacks a required column.
+
+    Notes
+    -----
+    Files are always read, parsed and validated by DuckDB (the exclusion rules
+    are DuckDB SQL). With ``engine: spark`` each kept table is then handed to
+    Spark through Parquet (:func:`analytics_kit.engine.to_backend`, a temporary
+    directory kept for the life of the process), so ``client.table(name)`` runs
+    on Spark; the data-quality summary is the one computed while reading. The
+    Spark session is created with ``spark_master``, or an existing one in the
+    process is reused.
 
     Examples
     --------
@@ -165,9 +178,8 @@ def load_client(
     kit = load_config(config)
     cfg = kit.client(client_id)
     day = require_date(as_of if as_of is not None else cfg.as_of, param="as_of")
-    options = {"master": cfg.spark_master} if cfg.engine == "spark" else {}
-    con = connect(cfg.engine, **options)
-    client = Client(config=cfg, as_of=day, con=con)
+    reader = connect("duckdb")
+    client = Client(config=cfg, as_of=day, con=reader)
     for name in TABLE_NAMES:
         table_cfg = getattr(cfg.tables, name)
         if table_cfg is None or (tables is not None and name not in tables):
@@ -175,6 +187,12 @@ def load_client(
         path = cfg.table_path(name)
         assert path is not None
         client.tables[name] = read_table(
-            con, name, table_cfg, path, as_of=day, timezone=cfg.timezone
+            reader, name, table_cfg, path, as_of=day, timezone=cfg.timezone
         )
+    if cfg.engine == "spark":
+        client.con = connect("spark", master=cfg.spark_master)
+        folder = tempfile.mkdtemp(prefix=f"analytics_kit_{cfg.id}_")
+        for name, loaded in client.tables.items():
+            moved = to_backend(loaded.table, client.con, directory=folder)
+            client.tables[name] = dataclasses.replace(loaded, table=moved)
     return client

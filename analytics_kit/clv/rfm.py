@@ -21,6 +21,7 @@ Time is continuous: days / 7 for weeks, days / (365.25 / 12) for months.
 
 from __future__ import annotations
 
+import datetime as _dt
 import warnings
 from typing import Any
 
@@ -50,6 +51,9 @@ DAYS_PER_UNIT: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12
 TIME_UNITS = tuple(DAYS_PER_UNIT)
 
 _DEFAULT_AMOUNT = "amount"
+#: Examples kept per exclusion reason: customer ids, and rows rendered as text.
+_CUSTOMER_EXAMPLES = 5
+_ROW_EXAMPLES = 3
 _ROW_REASONS = (
     "rows_missing_customer_id",
     "rows_missing_date",
@@ -105,8 +109,10 @@ def rfm_summary(
         of all occasions). With `calibration_end`: ``frequency_holdout`` (int),
         ``monetary_value_holdout`` (mean of holdout occasions; NaN when none) and
         ``duration_holdout``. ``attrs`` holds ``time_unit``, ``as_of``,
-        ``calibration_end`` and ``exclusions`` (a dict of counts, see
-        :func:`rfm_exclusions`).
+        ``calibration_end``, ``exclusions`` (a dict of counts) and
+        ``exclusion_examples`` (reason -> a list of up to 5 customer ids for
+        customer-level reasons, "id on day" for customer-day reasons, and up to
+        3 rows rendered as text for row-level reasons); see :func:`rfm_exclusions`.
 
     Raises
     ------
@@ -143,9 +149,12 @@ def rfm_summary(
 
     rows = _canonical_rows(table, customer_col, date_col, amount, as_of_ts)
     exclusions = _row_counts(rows)
-    stats = _customer_stats(rows, cal_ts, keep_zero_spend_days)
+    reason = _row_reason(table, customer_col, date_col, amount, as_of_ts)[3]
+    examples = _row_examples(table, needed, reason, exclusions)
+    stats = _customer_stats(rows, cal_ts, keep_zero_spend_days, example_days=True)
     frame = to_pandas(stats)
     exclusions.update(_stat_counts(frame))
+    examples.update(_stat_examples(frame))
     frame = frame[frame["n"] > 0]
     if frame.empty:
         msg = format_error(
@@ -163,8 +172,9 @@ def rfm_summary(
         as_of=as_of_ts.date().isoformat(),
         calibration_end=cal_ts.date().isoformat(),
         exclusions=exclusions,
+        exclusion_examples=examples,
     )
-    _warn_missing(exclusions)
+    _warn_missing(exclusions, examples)
     return result
 
 
@@ -217,13 +227,25 @@ def rfm_exclusions(summary: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``reason`` and ``count``. Reasons: rows without customer id,
-        date or amount; rows after ``as_of``; customer-days with zero or negative
-        net spend (not occasions); customers without any occasion up to the
-        calibration end; customers first seen in the holdout.
+        Columns ``reason``, ``count`` and ``examples`` (a list of strings, empty
+        when nothing was excluded for that reason). Reasons: rows without
+        customer id, date or amount and rows after ``as_of`` (examples: up to 3
+        rows as ``column=value`` text, the smallest by customer id, date and
+        amount); customer-days with zero or negative net spend, not occasions
+        (examples: the first such day of up to 5 customers, by id); customers
+        without any occasion up to the calibration end and customers first seen
+        in the holdout (examples: up to 5 customer ids, the smallest). The
+        ``rows_total`` row counts the rows read and has no examples.
     """
     counts = summary.attrs.get("exclusions", {})
-    return pd.DataFrame({"reason": list(counts), "count": list(counts.values())})
+    examples = summary.attrs.get("exclusion_examples", {})
+    return pd.DataFrame(
+        {
+            "reason": list(counts),
+            "count": list(counts.values()),
+            "examples": [list(examples.get(reason, [])) for reason in counts],
+        }
+    )
 
 
 # --------------------------------------------------------------------- helpers
@@ -266,6 +288,14 @@ def _day_of(column: ibis.Value) -> ibis.Value:
 def _canonical_rows(
     table: Table, customer: str, date: str, amount: str | None, as_of_ts: pd.Timestamp
 ) -> Table:
+    cid, day, value, reason = _row_reason(table, customer, date, amount, as_of_ts)
+    return table.select(customer_id=cid, day=day, amount=value, reason=reason)
+
+
+def _row_reason(
+    table: Table, customer: str, date: str, amount: str | None, as_of_ts: pd.Timestamp
+) -> tuple[ibis.Value, ibis.Value, ibis.Value, ibis.Value]:
+    """Canonical id, day and amount of each row, and its exclusion reason."""
     cid = table[customer].cast("string")
     day = _day_of(table[date])
     value = table[amount].cast("float64") if amount else ibis.literal(1.0)
@@ -276,7 +306,7 @@ def _canonical_rows(
         (day > ibis.date(as_of_ts.date()), _ROW_REASONS[3]),
         else_="kept",
     )
-    return table.select(customer_id=cid, day=day, amount=value, reason=reason)
+    return cid, day, value, reason
 
 
 def _row_counts(rows: Table) -> dict[str, int]:
@@ -287,13 +317,59 @@ def _row_counts(rows: Table) -> dict[str, int]:
     return counts
 
 
-def _customer_stats(rows: Table, cal_ts: pd.Timestamp, keep_zero: bool) -> Table:
+def _row_examples(
+    table: Table, columns: list[str], reason: ibis.Value, counts: dict[str, int]
+) -> dict[str, list[str]]:
+    """Up to ``_ROW_EXAMPLES`` excluded rows per row-level reason, as text.
+
+    Only reasons with a nonzero count are queried, each as a top-N (ORDER BY
+    ... LIMIT, which both engines run with a bounded heap), all in one UNION
+    ALL; the rows are the smallest by the input columns, so the choice does not
+    depend on the engine or the partitioning.
+    """
+    examples: dict[str, list[str]] = {r: [] for r in _ROW_REASONS}
+    present = [r for r in _ROW_REASONS if counts.get(r)]
+    if not present:
+        return examples
+    tagged = table.select(*columns, _reason=reason)
+    keys = [ibis.asc(tagged[c], nulls_first=False) for c in columns]
+    parts = [
+        tagged.filter(tagged._reason == r).order_by(keys).limit(_ROW_EXAMPLES)
+        for r in present
+    ]
+    found = to_pandas(parts[0] if len(parts) == 1 else ibis.union(*parts))
+    found = found.sort_values(columns, na_position="last", kind="stable")
+    for row in found.itertuples(index=False):
+        values = dict(zip([*columns, "_reason"], row, strict=True))
+        examples[values.pop("_reason")].append(
+            ", ".join(f"{col}={_show(value)}" for col, value in values.items())
+        )
+    return examples
+
+
+def _show(value: Any) -> str:
+    """A value as engine-independent text: dates ISO, midnight without a time."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "<missing>"
+    if isinstance(value, _dt.datetime | pd.Timestamp):
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else str(stamp)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _customer_stats(
+    rows: Table, cal_ts: pd.Timestamp, keep_zero: bool, *, example_days: bool = False
+) -> Table:
     """One row per customer with a kept day: every count the summary needs.
 
     A single aggregation over the customer-days, so the engine scans the
     transactions once (plus the cheap count by exclusion reason). ``n`` and the
     other calibration columns are 0 / NULL for customers without an occasion up
-    to the calibration end; ``n_holdout`` counts occasions after it.
+    to the calibration end; ``n_holdout`` counts occasions after it. With
+    `example_days`, also each customer's first zero-spend and first
+    negative-spend day (and that day's net), the examples of those exclusions.
     """
     kept = rows.filter(rows.reason == "kept")
     daily = kept.group_by(["customer_id", "day"]).aggregate(net=kept.amount.sum())
@@ -311,11 +387,21 @@ def _customer_stats(rows: Table, cal_ts: pd.Timestamp, keep_zero: bool) -> Table
         total_holdout=daily.net.sum(where=in_hold),
         zero_days=daily.count(where=daily.net == 0),
         negative_days=daily.count(where=daily.net < 0),
+        **(_example_days(daily) if example_days else {}),
     )
     return per.mutate(
         recency_days=per["last"].delta(per["first"], unit="day"),
         T_days=cal_date.delta(per["first"], unit="day"),
     )
+
+
+def _example_days(daily: Table) -> dict[str, ibis.Value]:
+    negative = daily.net < 0
+    return {
+        "zero_day": daily.day.min(where=daily.net == 0),
+        "negative_day": daily.day.min(where=negative),
+        "negative_net": _first_by(daily, "net", "day", negative),
+    }
 
 
 @ibis.udf.agg.builtin(name="arg_min")
@@ -351,6 +437,40 @@ def _stat_counts(frame: pd.DataFrame) -> dict[str, int]:
     }
 
 
+def _stat_examples(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Up to ``_CUSTOMER_EXAMPLES`` customers per day and customer exclusion."""
+    ordered = frame.assign(customer_id=frame["customer_id"].astype(str))
+    ordered = ordered.sort_values("customer_id", kind="stable")
+    no_cal = ordered["n"] == 0
+
+    def first(mask: pd.Series) -> pd.DataFrame:
+        return ordered[mask.to_numpy()].head(_CUSTOMER_EXAMPLES)
+
+    zero = first(ordered["zero_days"] > 0)
+    negative = first(ordered["negative_days"] > 0)
+    return {
+        "customer_days_zero_spend": [
+            f"{cid} on {_show(day)}"
+            for cid, day in zip(zero["customer_id"], zero["zero_day"], strict=True)
+        ],
+        "customer_days_negative_spend": [
+            f"{cid} on {_show(day)} (net {float(net):.2f})"
+            for cid, day, net in zip(
+                negative["customer_id"],
+                negative["negative_day"],
+                negative["negative_net"],
+                strict=True,
+            )
+        ],
+        "customers_without_occasion": first(no_cal & (ordered["n_holdout"] == 0))[
+            "customer_id"
+        ].tolist(),
+        "customers_first_seen_in_holdout": first(no_cal & (ordered["n_holdout"] > 0))[
+            "customer_id"
+        ].tolist(),
+    }
+
+
 def _finish(
     frame: pd.DataFrame, unit_days: float, holdout_days: int, has_amount: bool
 ) -> pd.DataFrame:
@@ -378,13 +498,16 @@ def _finish(
     return out.sort_index()
 
 
-def _warn_missing(exclusions: dict[str, int]) -> None:
+def _warn_missing(exclusions: dict[str, int], examples: dict[str, list[str]]) -> None:
     dropped = {k: v for k, v in exclusions.items() if k in _ROW_REASONS[:3] and v}
     if dropped:
-        detail = ", ".join(f"{k}={v}" for k, v in dropped.items())
+        detail = ", ".join(
+            f"{k}={v} (e.g. {examples[k][0]})" if examples.get(k) else f"{k}={v}"
+            for k, v in dropped.items()
+        )
         warnings.warn(
             f"rfm_summary dropped rows it cannot use ({detail}); see "
-            "rfm_exclusions(summary) for all counts",
+            "rfm_exclusions(summary) for all counts and examples",
             DataQualityWarning,
             stacklevel=3,
         )

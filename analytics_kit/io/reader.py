@@ -4,7 +4,9 @@ The file is read by DuckDB as text (CSV and Parquet never pass through pandas), 
 parsing is the kit's and every rejected value can be counted. Each row gets at most
 one exclusion reason, checked in this order:
 
-1. ``missing customer id`` (tables with a customer id)
+1. ``missing customer id`` (tables with a customer id; blank, ``NA``, ``nan`` or
+   ``null`` in any case, as for every other column; an optional customer id
+   written so becomes NULL)
 2. ``missing <date column>``
 3. ``after as_of``: the row's local date is later than the client's ``as_of``
 4. ``missing <number column>`` (blank or NaN), ``non-numeric <number column>``
@@ -294,6 +296,13 @@ def read_table(
             select.append(f"CAST({_q(src)} AS VARCHAR) AS {_q('_src_' + kit)}")
         elif kit in spec.numbers:
             select.append(f"{_number_sql(src)} AS {_q(kit)}")
+        elif kit == "customer_id":
+            # "NA", "nan", "null" are missing here as in every other column, not
+            # one customer called "NA": NULL, so excluded where the id is required.
+            select.append(
+                f"CASE WHEN {_blank(src)} THEN NULL ELSE "
+                f"trim(CAST({_q(src)} AS VARCHAR)) END AS {_q(kit)}"
+            )
         else:
             select.append(f"nullif(trim(CAST({_q(src)} AS VARCHAR)), '') AS {_q(kit)}")
     raw_text = " || '|' || ".join(

@@ -1,4 +1,8 @@
-"""The index page: one row per client with status, as_of, headline KPIs and links."""
+"""The index page: one row per client with status, as_of, headline KPIs and links.
+
+A client whose last run failed or timed out shows the ``as_of`` and KPIs of the
+last good report (the one it links to), labelled as such.
+"""
 
 from __future__ import annotations
 
@@ -65,10 +69,11 @@ def _format_kpi(value: object, kind: str, currency: str) -> str:
     return f"{value:.2f}"
 
 
-def _kpi_lines(entry: dict) -> str:
-    kpis = entry.get("kpis") or {}
-    currency = entry.get("currency") or ""
-    horizon = (entry.get("parameters") or {}).get("horizon_months")
+def _kpi_lines(record: dict) -> str:
+    """The headline KPIs of a manifest record (an entry or its ``last_good``)."""
+    kpis = record.get("kpis") or {}
+    currency = record.get("currency") or ""
+    horizon = (record.get("parameters") or {}).get("horizon_months")
     lines = []
     for key, (label, kind) in INDEX_KPIS.items():
         if kpis.get(key) is None:
@@ -77,14 +82,44 @@ def _kpi_lines(entry: dict) -> str:
             label = f"Expected {horizon:g}-month CLV"
         value = _format_kpi(kpis[key], kind, currency)
         lines.append(f"{html.escape(label)}: {html.escape(value)}")
-    return "<br>".join(lines) or "—"
+    return "<br>".join(lines)
+
+
+def _figures(entry: dict, status: str) -> tuple[str, str]:
+    """The "Data as of" and "Headline KPIs" cells.
+
+    A run that did not succeed shows the figures of the last good report it links
+    to (``last_good``), labelled as such; never its own figures as if they were the
+    report's. Manifests written before ``last_good`` existed may carry a failed
+    run's own KPIs: those are labelled as the failed run's.
+    """
+    e = html.escape
+    as_of = e(str(entry.get("as_of", "—")))
+    if status == "ok":
+        return as_of, _kpi_lines(entry) or "—"
+    good = entry.get("last_good")
+    if good:
+        started = e(str(good.get("started") or "—").replace("T", " ")[:16])
+        label = f"<small>last good report (run {started} UTC):</small>"
+        as_of_cell = (
+            f"{e(str(good.get('as_of', '—')))}<br><small>last good report; "
+            f"this {e(status)} run: {as_of}</small>"
+        )
+        return as_of_cell, f"{label}<br>{_kpi_lines(good) or '—'}"
+    own = _kpi_lines(entry)
+    if own:
+        return (
+            as_of,
+            f"<small>this {e(status)} run, not the linked report:</small><br>{own}",
+        )
+    return as_of, "—"
 
 
 def _row(entry: dict) -> str:
     e = html.escape
     status = entry.get("status", "not run")
     color = _STATUS_STYLE.get(status, "#555")
-    kpi_text = _kpi_lines(entry)
+    as_of_cell, kpi_cell = _figures(entry, status)
     links = []
     if entry.get("html"):
         label = "report" if status == "ok" else "last good report"
@@ -105,9 +140,9 @@ def _row(entry: dict) -> str:
         f"<tr><td>{e(entry.get('client_name') or entry.get('client_id', ''))}"
         f"<br><small>{e(entry.get('client_id', ''))}</small></td>"
         f'<td style="color:{color};font-weight:600">{e(status)}{error_html}</td>'
-        f"<td>{e(str(entry.get('as_of', '—')))}</td>"
+        f"<td>{as_of_cell}</td>"
         f"<td>{e(str(entry.get('started', '—')).replace('T', ' ')[:16])} UTC</td>"
-        f"<td>{kpi_text}</td><td>{' · '.join(links) or '—'}</td></tr>"
+        f"<td>{kpi_cell}</td><td>{' · '.join(links) or '—'}</td></tr>"
     )
 
 

@@ -92,16 +92,15 @@ def test_customers_first_seen_after_the_calibration_end_are_counted():
     assert s.attrs["exclusions"]["customers_first_seen_in_holdout"] == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clv.rfm_summary reports counts only (attrs['exclusions']); issue 8 asks "
-    "for examples too: the ids of customers first seen in the holdout (late1, late2) "
-    "appear nowhere in the result",
-)
 def test_customers_first_seen_after_the_calibration_end_are_named():
     s = _summary("late-first", time_unit="day", calibration_end="2024-01-31")
     shown = repr({k: v for k, v in s.attrs.items() if k != "exclusions"})
     assert "late1" in shown and "late2" in shown
+    table = clv.rfm_exclusions(s).set_index("reason")
+    assert table.loc["customers_first_seen_in_holdout", "examples"] == [
+        "late1",
+        "late2",
+    ]
 
 
 def _hand_made(name: str) -> pd.DataFrame:

@@ -125,13 +125,81 @@ def test_bad_rows_and_late_rows_are_counted_and_warned() -> None:
     )
     with pytest.warns(DataQualityWarning, match="rows_missing_customer_id=1"):
         out = rfm_summary(tx, as_of="2021-01-31")
-    counts = dict(zip(*rfm_exclusions(out).to_dict("list").values(), strict=True))
+    table = rfm_exclusions(out).set_index("reason")
+    counts = table["count"].to_dict()
     assert counts["rows_total"] == 5
     assert counts["rows_missing_customer_id"] == 1
     assert counts["rows_missing_date"] == 1
     assert counts["rows_missing_amount"] == 1
     assert counts["rows_after_as_of"] == 1
     assert list(out.index) == ["a"] and out.loc["a", "frequency"] == 0
+    # every reason comes with its offending rows; midnight shows as a date
+    assert table["examples"].to_dict() == {
+        "rows_total": [],
+        "rows_missing_customer_id": [
+            "customer_id=<missing>, timestamp=2021-01-02, amount=2.0"
+        ],
+        "rows_missing_date": ["customer_id=b, timestamp=<missing>, amount=3.0"],
+        "rows_missing_amount": [
+            "customer_id=c, timestamp=2021-01-03, amount=<missing>"
+        ],
+        "rows_after_as_of": ["customer_id=a, timestamp=2021-03-01, amount=4.0"],
+        "customer_days_zero_spend": [],
+        "customer_days_negative_spend": [],
+        # b's and c's only rows were dropped: they never reach the customer stage
+        "customers_without_occasion": [],
+        "customers_first_seen_in_holdout": [],
+    }
+
+
+def test_exclusion_examples_are_bounded_and_the_smallest() -> None:
+    # Seven customers whose only day nets to zero (z7 .. z1: not occasions), a
+    # customer n with two refund days, and five rows of "a" after as_of.
+    rows = [(f"z{i}", "2021-01-10", 0.0) for i in range(7, 0, -1)]
+    rows += [("n", "2021-01-12", -4.0), ("n", "2021-01-08", -2.5)]
+    rows += [("a", "2021-01-01", 1.0)]
+    rows += [("a", f"2021-02-0{d}", float(d)) for d in (5, 1, 4, 2, 3)]
+    tx = _tx(rows)
+    out = rfm_summary(tx, as_of="2021-01-31", time_unit="day")
+    ex = out.attrs["exclusion_examples"]
+    assert out.attrs["exclusions"]["customers_without_occasion"] == 8  # z1..z7, n
+    # up to 5 ids, the smallest: "n" < "z1" < ... < "z4"
+    assert ex["customers_without_occasion"] == ["n", "z1", "z2", "z3", "z4"]
+    # n's first refund day is 8 Jan (net -2.5), not the row listed first
+    assert ex["customer_days_negative_spend"] == ["n on 2021-01-08 (net -2.50)"]
+    assert ex["customer_days_zero_spend"] == [
+        f"z{i} on 2021-01-10" for i in range(1, 6)
+    ]
+    # up to 3 rows, the earliest of the five after as_of
+    assert out.attrs["exclusions"]["rows_after_as_of"] == 5
+    assert ex["rows_after_as_of"] == [
+        f"customer_id=a, timestamp=2021-02-0{d}, amount={d}.0" for d in (1, 2, 3)
+    ]
+    assert ex["rows_missing_amount"] == []
+    shown = rfm_exclusions(out).set_index("reason")["examples"]
+    assert shown["customers_without_occasion"] == ex["customers_without_occasion"]
+
+
+def test_holdout_customers_are_named_and_examples_use_the_input_columns() -> None:
+    tx = pd.DataFrame(
+        {
+            "cust": [3, 1, 2, 2],
+            "ts": ["2021-01-02 10:15:00", "2021-02-03", "2021-02-04", None],
+        }
+    )
+    with pytest.warns(DataQualityWarning, match=r"e\.g\. cust=2, ts=<missing>"):
+        out = rfm_summary(
+            tx,
+            as_of="2021-02-28",
+            calibration_end="2021-01-31",
+            customer_col="cust",
+            date_col="ts",
+        )
+    ex = out.attrs["exclusion_examples"]
+    assert list(out.index) == ["3"]
+    assert ex["customers_first_seen_in_holdout"] == ["1", "2"]
+    # no amount column: the row is shown with the columns it has
+    assert ex["rows_missing_date"] == ["cust=2, ts=<missing>"]
 
 
 def test_ibis_input_and_input_not_mutated(cdnow_transactions: pd.DataFrame) -> None:

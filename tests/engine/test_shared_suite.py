@@ -25,6 +25,7 @@ from analytics_kit.clv import (
 )
 from analytics_kit.clv.rfm import repeat_occasions_by_day
 from analytics_kit.engine import backend_name, read_parquet, to_backend, use_engine
+from analytics_kit.exceptions import DataQualityWarning
 from analytics_kit.metrics import cac_by, cohort_retention, engagement_by
 from analytics_kit.overview import monthly_active_customers
 from tests.engine.conftest import AS_OF, CALIBRATION_END
@@ -109,6 +110,59 @@ def test_rfm_summary_hand_values(engine: ibis.BaseBackend) -> None:
     ex = out.attrs["exclusions"]
     assert ex["rows_after_as_of"] == 1
     assert ex["customer_days_negative_spend"] == 1
+    examples = out.attrs["exclusion_examples"]
+    assert examples["rows_after_as_of"] == [
+        "customer_id=C, timestamp=2023-03-05 12:00:00, amount=9.0"
+    ]
+    assert examples["customer_days_negative_spend"] == ["C on 2023-01-20 (net -12.00)"]
+
+
+def test_rfm_exclusion_examples_hand_values(engine: ibis.BaseBackend) -> None:
+    # Row-level examples are a top-3 per reason in the engine (nulls last);
+    # customer examples the smallest ids. Same text on every engine.
+    frame = _hand_transactions()
+    extra = pd.DataFrame(
+        {
+            "customer_id": [None, None, None, None, "D", "E", "F"],
+            "timestamp": pd.to_datetime(
+                [
+                    None,
+                    "2023-01-05",
+                    "2023-01-04",
+                    "2023-01-06",
+                    None,
+                    "2023-01-03",
+                    "2023-01-03",
+                ]
+            ),
+            "amount": [1.0, 2.0, 3.0, 4.0, 5.0, np.nan, 0.0],
+        }
+    )
+    tx = pd.concat([frame, extra], ignore_index=True)
+    with pytest.warns(DataQualityWarning, match="rows_missing_customer_id=4"):
+        out = rfm_summary(tx, as_of="2023-01-31", calibration_end="2023-01-12")
+    examples = out.attrs["exclusion_examples"]
+    assert examples["rows_missing_customer_id"] == [
+        "customer_id=<missing>, timestamp=2023-01-04, amount=3.0",
+        "customer_id=<missing>, timestamp=2023-01-05, amount=2.0",
+        "customer_id=<missing>, timestamp=2023-01-06, amount=4.0",
+    ]
+    assert examples["rows_missing_date"] == [
+        "customer_id=D, timestamp=<missing>, amount=5.0"
+    ]
+    assert examples["rows_missing_amount"] == [
+        "customer_id=E, timestamp=2023-01-03, amount=<missing>"
+    ]
+    # A first buys Jan 2, C Jan 10 (calibration ends Jan 12); B (Feb 1) is after
+    # as_of here, F only has a zero day.
+    assert examples["customer_days_zero_spend"] == ["F on 2023-01-03"]
+    assert examples["customers_without_occasion"] == ["F"]
+    assert examples["rows_after_as_of"] == [
+        "customer_id=A, timestamp=2023-02-13 12:00:00, amount=30.0",
+        "customer_id=B, timestamp=2023-02-01 12:00:00, amount=8.0",
+        "customer_id=C, timestamp=2023-03-05 12:00:00, amount=9.0",
+    ]
+    assert examples["customers_first_seen_in_holdout"] == []
 
 
 def test_cohort_matrix_hand_values(engine: ibis.BaseBackend) -> None:

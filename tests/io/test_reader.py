@@ -73,6 +73,33 @@ def test_each_exclusion_rule_is_counted_once(tmp_path):
     assert examples == ["line 8: f|2024-01-09|12,50", "line 9: g|2024-01-10|$10"]
 
 
+def test_na_tokens_in_customer_id_are_missing_not_one_customer(tmp_path):
+    config = make_client(
+        tmp_path,
+        {
+            "tx.csv": """
+            customer_id,timestamp,amount
+            a,2024-01-05,10
+            NA,2024-01-06,11
+            nan,2024-01-07,12
+            " Null ",2024-01-08,13
+            NULL,2024-01-09,14
+            na ,2024-01-10,15
+            nana,2024-01-11,16
+            """
+        },
+        tables="transactions: {path: tx.csv}",
+    )
+    client = ak.load_client("t", config=config)
+    # the five NA / nan / null spellings (any case, spaces around) are missing
+    # ids, as they are missing amounts or dates; "nana" is a real id.
+    assert quality(client) == {"read": 7, "missing customer id": 5, "kept": 2}
+    kept = client.table("transactions").to_pandas()
+    assert sorted(kept["customer_id"]) == ["a", "nana"]
+    examples = client.data_quality().set_index("reason").loc["missing customer id"]
+    assert examples["examples"][0] == "line 3: NA|2024-01-06|11"
+
+
 def test_five_rows_after_as_of_appear_in_the_summary(tmp_path):
     rows = "\n".join(f"c{i},2024-04-0{i},5" for i in range(1, 6))
     config = make_client(

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import pathlib
 import shutil
 import textwrap
+import threading
+import time
 
 import nbformat
+import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from analytics_kit.exceptions import ConfigError, ReportParameterError
-from analytics_kit.reporting import run_reports
+from analytics_kit.reporting import ClientRun, run_reports, runner
 
 PARAMS = """
 client_id: str = "x"  # client id
@@ -24,11 +29,16 @@ fast: bool = False  # tests
 """
 
 BODY = """
-import json, os, pathlib, signal, time
+import itertools, json, os, pathlib, signal
+# The kernel's PID, beside the configuration (the staging folder is removed).
+pathlib.Path(config_path).with_name(f"{client_id}.kernel.pid").write_text(
+    str(os.getpid()))
 if client_id == "crash":
     raise RuntimeError("boom in the report")
 if client_id == "hang":
-    time.sleep(600)
+    # Stuck in C code holding the GIL: ipykernel's parent poller (a thread) cannot
+    # end this kernel once its worker is gone; the runner must kill it.
+    sum(itertools.repeat(1, 10**15))
 if client_id == "killed":
     os.kill(os.getppid(), signal.SIGKILL)  # the worker process dies mid-run
 print("ok")
@@ -94,7 +104,33 @@ def test_failures_are_isolated_and_the_last_good_report_survives(tiny):
     assert "Good &lt;b&gt;Co&lt;/b&gt;" in index and "<b>Co</b>" not in index
     assert 'href="crash/crash.failed.ipynb"' in index
     assert 'href="crash/crash.html">last good report' in index
-    assert not (out / ".staging").exists() and not (out / ".trash").exists()
+    # The scratch folders stay (another batch may use them) but hold nothing.
+    assert list((out / ".staging").iterdir()) == []
+    assert not (out / ".trash").exists() or list((out / ".trash").iterdir()) == []
+    # The hung kernel is stopped with its worker; so is the orphan of the killed one.
+    for cid in ("hang", "killed"):
+        pid = int(config.with_name(f"{cid}.kernel.pid").read_text())
+        assert _process_gone(pid), f"kernel {pid} of {cid!r} still runs"
+
+
+def _process_gone(pid: int, within_s: float = 5.0) -> bool:
+    """True once `pid` has exited (a zombie waiting for init counts as gone).
+
+    A process still running after `within_s` seconds is killed (no stray kernel
+    is left behind by a failing test) and False is returned.
+    """
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            process = psutil.Process(pid)
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return True
+            if time.monotonic() > deadline:
+                process.kill()
+                return False
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.1)
 
 
 def test_a_good_run_replaces_the_previous_report(tiny):
@@ -159,3 +195,193 @@ def test_cli_exit_code_names_failed_clients(tiny):
     assert result.exit_code == 1
     assert "crash (failed)" in result.output
     shutil.rmtree(out)
+
+
+# --- Runner bookkeeping, with a stand-in worker (no kernel: fast) ----------------
+
+
+@pytest.fixture
+def fake(tiny, monkeypatch):
+    """Replace the worker process: ``behaviour[client_id]`` says what it does.
+
+    "ok" writes a report with ``customers`` = ``kpis[client_id]``; "fail" and
+    "timeout" leave a KPI file behind (a notebook that wrote KPIs, then broke);
+    "badkpis" succeeds with a half-written kpis.json; "raise" is a runner error.
+    """
+    behaviour: dict[str, str] = {}
+    kpis: dict[str, int] = {}
+    calls: list[str] = []
+
+    def run_worker(spec: dict, timeout_s: float) -> str:
+        cid, staging = spec["client_id"], pathlib.Path(spec["staging"])
+        calls.append(cid)
+        time.sleep(0.05)  # duplicates, if any, would overlap
+        what = behaviour.get(cid, "ok")
+        if what == "raise":
+            raise ProcessLookupError(3, "No such process")
+        (staging / f"{cid}.ipynb").write_text("{}")
+        if what == "badkpis":
+            (staging / "kpis.json").write_text('{"kpis": {"custo')
+        else:
+            body = {"kpis": {"customers": kpis.get(cid, 9999)}, "input_hashes": {}}
+            (staging / "kpis.json").write_text(json.dumps(body))
+        if what == "timeout":
+            return "timeout"
+        if what == "fail":
+            error = {"cell": 2, "type": "ValueError", "message": "bad data"}
+            (staging / "result.json").write_text(
+                json.dumps({"status": "failed", "error": error})
+            )
+            return "failed"
+        (staging / f"{cid}.html").write_text(f"<p>report {cid} {kpis.get(cid)}</p>")
+        (staging / "result.json").write_text(json.dumps({"status": "ok"}))
+        return "ok"
+
+    monkeypatch.setattr(runner, "run_worker", run_worker)
+    notebook, config, out = tiny
+
+    def run(clients, **kwargs):
+        return run_reports(
+            config,
+            clients=clients,
+            out_dir=out,
+            jobs=4,
+            notebook=notebook,
+            progress=False,
+            **kwargs,
+        )
+
+    return run, behaviour, kpis, calls, out
+
+
+def _manifest(out):
+    return json.loads((out / "manifest.json").read_text())["clients"]
+
+
+def test_a_failed_run_keeps_the_last_good_record_and_publishes_no_kpis(fake):
+    run, behaviour, kpis, _, out = fake
+    kpis["good"] = 1234
+    run(["good"])
+    behaviour["good"] = "fail"  # leaves kpis.json with customers 9999 behind
+    [failed] = run(["good"], as_of="2024-02-29")
+    entry = _manifest(out)["good"]
+    assert failed.status == entry["status"] == "failed"
+    assert entry["kpis"] == {} and failed.kpis == {}
+    assert entry["as_of"] == "2024-02-29"  # what this run tried
+    good = entry["last_good"]
+    assert good["kpis"] == {"customers": 1234}
+    assert good["as_of"] == "2024-01-31" and good["html"] == entry["html"]
+    assert (out / "good" / "good.html").read_text() == "<p>report good 1234</p>"
+    index = (out / "index.html").read_text()
+    assert "last good report (run " in index and "Customers: 1,234" in index
+    assert "9,999" not in index
+    assert "2024-01-31<br><small>last good report; this failed run: 2024-02-29" in (
+        index
+    )
+    # A second bad run (timeout) keeps the same last good record...
+    behaviour["good"] = "timeout"
+    run(["good"])
+    assert _manifest(out)["good"]["last_good"] == good
+    # ... and the next good run is its own record again.
+    behaviour["good"], kpis["good"] = "ok", 1500
+    run(["good"])
+    entry = _manifest(out)["good"]
+    assert entry["status"] == "ok" and entry["last_good"] is None
+    assert entry["kpis"] == {"customers": 1500}
+    assert "Customers: 1,500" in (out / "index.html").read_text()
+
+
+def test_a_failure_without_a_good_report_links_and_shows_nothing(fake):
+    run, behaviour, _, _, out = fake
+    behaviour["crash"] = "fail"
+    run(["crash"])
+    entry = _manifest(out)["crash"]
+    assert entry["html"] is None and entry["last_good"] is None
+    assert entry["kpis"] == {}
+    assert "9,999" not in (out / "index.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("fault", "error_type"),
+    [("badkpis", "JSONDecodeError"), ("raise", "ProcessLookupError")],
+)
+def test_a_runner_error_fails_one_client_only(fake, fault, error_type):
+    run, behaviour, _, _, out = fake
+    (out / "crash").mkdir(parents=True)
+    (out / "crash" / "crash.html").write_text("<p>last good</p>")
+    behaviour["crash"] = fault
+    runs = run(["good", "crash"])
+    assert [(r.client_id, r.status) for r in runs] == [
+        ("good", "ok"),
+        ("crash", "failed"),
+    ]
+    entry = _manifest(out)["crash"]  # the manifest and index are written
+    assert entry["error"]["type"] == error_type and entry["error"]["cell"] is None
+    assert entry["html"] == "crash/crash.html" and entry["kpis"] == {}
+    assert (out / "crash" / "crash.html").read_text() == "<p>last good</p>"
+    assert (
+        'href="crash/crash.html">last good report' in (out / "index.html").read_text()
+    )
+    assert list((out / ".staging").iterdir()) == []
+
+
+def test_a_failed_swap_puts_the_last_good_report_back(fake, monkeypatch):
+    run, _, _, _, out = fake
+    (out / "good").mkdir(parents=True)
+    (out / "good" / "good.html").write_text("<p>last good</p>")
+    rename = pathlib.Path.rename
+
+    def failing_rename(self, target):
+        if self.parent.name == ".staging":  # staging -> <out>/good
+            raise OSError(28, "No space left on device")
+        return rename(self, target)
+
+    monkeypatch.setattr(pathlib.Path, "rename", failing_rename)
+    [result] = run(["good"])
+    assert result.status == "failed" and result.error["type"] == "OSError"
+    assert "No space left" in result.error["message"]
+    assert (out / "good" / "good.html").read_text() == "<p>last good</p>"
+    assert list((out / ".trash").iterdir()) == []
+    assert _manifest(out)["good"]["html"] == "good/good.html"
+
+
+def test_duplicate_client_ids_run_once(fake):
+    run, _, _, calls, _ = fake
+    runs = run(["good", "crash", "good", "good"])
+    assert [r.client_id for r in runs] == ["good", "crash"]
+    assert sorted(calls) == ["crash", "good"]
+
+
+def _run_record(client_id: str) -> ClientRun:
+    return ClientRun(
+        client_id=client_id,
+        client_name=client_id,
+        status="ok",
+        currency="EUR",
+        as_of="2024-01-31",
+        started="2024-02-01T00:00:00+00:00",
+        duration_s=1.0,
+        parameters={},
+        kpis={"customers": 1},
+    )
+
+
+def test_a_manifest_update_waits_for_another_batch(tmp_path):
+    # Another batch holds the lock and adds client "a"; ours adds "b" meanwhile.
+    # Without the lock ours would read the manifest before "a" and drop it.
+    (tmp_path / "manifest.json").write_text(json.dumps({"clients": {}}))
+    with (tmp_path / ".lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        ours = threading.Thread(
+            target=runner._publish, args=(tmp_path, [_run_record("b")], ["a", "b"])
+        )
+        ours.start()
+        time.sleep(0.3)
+        assert ours.is_alive()  # waiting for the lock
+        runner._write_manifest(tmp_path, [_run_record("a")])
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    ours.join(5)
+    assert not ours.is_alive()
+    assert set(_manifest(tmp_path)) == {"a", "b"}
+    index = (tmp_path / "index.html").read_text()
+    assert "<small>a</small>" in index and "<small>b</small>" in index

@@ -315,7 +315,7 @@ def _probabilistic(ctx: ReportContext, section: Section, tx) -> None:
         section.add(
             rd.table(
                 excl,
-                formats={"count": rd.fmt_count},
+                formats={"count": rd.fmt_count, "examples": "; ".join},
                 caption="Left out of the purchase summary",
             )
         )
