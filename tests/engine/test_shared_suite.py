@@ -3,7 +3,8 @@
 Each aggregation is checked against hand-computed values on a tiny table, and
 on a 400-customer simulated client against the DuckDB result: frequency,
 recency, T and monetary value to 1e-9, the same cohort matrix, the same period
-counts and CAC / engagement aggregations. Inputs are pandas DataFrames (run as
+counts, CAC / engagement aggregations and the churn model's point-in-time features
+and labels. Inputs are pandas DataFrames (run as
 ``ibis.memtable`` on the current engine) and Parquet files read on the engine.
 """
 
@@ -23,6 +24,7 @@ from analytics_kit.clv import (
     rfm_summary,
     rfm_table,
 )
+from analytics_kit.churn import point_in_time_features, transaction_churn_labels
 from analytics_kit.clv.rfm import repeat_occasions_by_day
 from analytics_kit.engine import backend_name, read_parquet, to_backend, use_engine
 from analytics_kit.exceptions import DataQualityWarning
@@ -77,6 +79,16 @@ def _aggregations(data) -> dict[str, object]:
             end="2024-01-01",
         ),
         "engagement": engagement_by(data.engagement, by=["channel", "period"]),
+        "features": point_in_time_features(
+            tx, cutoff=CALIBRATION_END, customers=data.customers
+        )
+        .sort_values("customer_id")
+        .reset_index(drop=True),
+        "labels": transaction_churn_labels(
+            tx, cutoff=CALIBRATION_END, as_of=AS_OF, window_days=90
+        )
+        .labels.sort_values("customer_id")
+        .reset_index(drop=True),
     }
 
 
@@ -195,6 +207,10 @@ def test_shared_aggregations_match_duckdb(
     for name in ("cac", "engagement"):
         pd.testing.assert_frame_equal(
             _sorted(got[name]), _sorted(reference[name]), check_dtype=False
+        )
+    for name in ("features", "labels"):  # churn drivers' inputs
+        pd.testing.assert_frame_equal(
+            got[name], reference[name], check_dtype=False, atol=1e-9, rtol=0
         )
 
 
