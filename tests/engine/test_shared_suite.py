@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics_kit.churn import point_in_time_features, transaction_churn_labels
 from analytics_kit.clv import (
     customer_value,
     customer_value_table,
@@ -24,7 +25,6 @@ from analytics_kit.clv import (
     rfm_summary,
     rfm_table,
 )
-from analytics_kit.churn import point_in_time_features, transaction_churn_labels
 from analytics_kit.clv.rfm import repeat_occasions_by_day
 from analytics_kit.engine import backend_name, read_parquet, to_backend, use_engine
 from analytics_kit.exceptions import DataQualityWarning
