@@ -50,7 +50,7 @@ INDEX_KPIS: dict[str, tuple[str, str]] = {
     "ltv_to_cac": ("LTV:CAC", "ratio"),
     "churn_last_month": ("Monthly churn", "share"),
     "churn_inactive_share": ("Inactive share", "share"),
-    "nps": ("NPS", "nps"),
+    "nps": ("NPS (all responses)", "nps"),
     "engagement_rate": ("Engagement rate", "share"),
 }
 
