@@ -171,9 +171,11 @@ def load_client(
 
     Examples
     --------
-    >>> client = load_client("cdnow", config="data/clients.yml")  # doctest: +SKIP
-    >>> client.table("transactions").to_pandas().shape  # doctest: +SKIP
+    >>> client = load_client("cdnow", config="data/clients.yml")
+    >>> client.table("transactions").to_pandas().shape
     (69659, 4)
+    >>> client.data_quality()["summary"].iloc[0]
+    '69,659 rows read'
     """
     kit = load_config(config)
     cfg = kit.client(client_id)
