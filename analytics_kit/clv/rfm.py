@@ -152,7 +152,9 @@ def rfm_summary(
     reason = _row_reason(table, customer_col, date_col, amount, as_of_ts)[3]
     examples = _row_examples(table, needed, reason, exclusions)
     stats = _customer_stats(rows, cal_ts, keep_zero_spend_days, example_days=True)
-    frame = to_pandas(stats)
+    # Sorted by the engine and converted Arrow -> pandas directly: at millions of
+    # customers both are several times faster than sorting and converting in pandas.
+    frame = stats.order_by("customer_id").to_pyarrow().to_pandas()
     exclusions.update(_stat_counts(frame))
     examples.update(_stat_examples(frame))
     frame = frame[frame["n"] > 0]
@@ -439,15 +441,16 @@ def _stat_counts(frame: pd.DataFrame) -> dict[str, int]:
 
 def _stat_examples(frame: pd.DataFrame) -> dict[str, list[str]]:
     """Up to ``_CUSTOMER_EXAMPLES`` customers per day and customer exclusion."""
-    ordered = frame.assign(customer_id=frame["customer_id"].astype(str))
-    ordered = ordered.sort_values("customer_id", kind="stable")
-    no_cal = ordered["n"] == 0
+    no_cal = frame["n"] == 0
 
     def first(mask: pd.Series) -> pd.DataFrame:
-        return ordered[mask.to_numpy()].head(_CUSTOMER_EXAMPLES)
+        # Select before sorting: the matching rows are few, the frame may be huge.
+        picked = frame[mask.to_numpy()]
+        picked = picked.assign(customer_id=picked["customer_id"].astype(str))
+        return picked.sort_values("customer_id", kind="stable").head(_CUSTOMER_EXAMPLES)
 
-    zero = first(ordered["zero_days"] > 0)
-    negative = first(ordered["negative_days"] > 0)
+    zero = first(frame["zero_days"] > 0)
+    negative = first(frame["negative_days"] > 0)
     return {
         "customer_days_zero_spend": [
             f"{cid} on {_show(day)}"
@@ -462,10 +465,10 @@ def _stat_examples(frame: pd.DataFrame) -> dict[str, list[str]]:
                 strict=True,
             )
         ],
-        "customers_without_occasion": first(no_cal & (ordered["n_holdout"] == 0))[
+        "customers_without_occasion": first(no_cal & (frame["n_holdout"] == 0))[
             "customer_id"
         ].tolist(),
-        "customers_first_seen_in_holdout": first(no_cal & (ordered["n_holdout"] > 0))[
+        "customers_first_seen_in_holdout": first(no_cal & (frame["n_holdout"] > 0))[
             "customer_id"
         ].tolist(),
     }
@@ -495,7 +498,8 @@ def _finish(
         mean_hold = total_hold.astype(float) / n_hold.where(n_hold > 0)
         out["monetary_value_holdout"] = mean_hold.to_numpy()
     out["duration_holdout"] = holdout_days / unit_days
-    return out.sort_index()
+    # The engine already sorted by customer id; sorting again would copy everything.
+    return out if out.index.is_monotonic_increasing else out.sort_index()
 
 
 def _warn_missing(exclusions: dict[str, int], examples: dict[str, list[str]]) -> None:
