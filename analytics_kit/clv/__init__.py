@@ -10,6 +10,8 @@ fit_spend_model
     Gamma-Gamma on repeat buyers' mean spend.
 customer_value
     Expected purchases, P(alive), expected spend and discounted CLV.
+new_customer_value
+    Expected discounted value of a newly acquired customer (the LTV in LTV:CAC).
 holdout_scorecard
     Calibration/holdout comparison of the purchase models and the model choice.
 rfm_table, rfm_patterns, customer_value_table
@@ -21,6 +23,7 @@ rfm_table, rfm_patterns, customer_value_table
 from __future__ import annotations
 
 from analytics_kit.clv.models import PurchaseModel, fit_purchase_model
+from analytics_kit.clv.new_customer import new_customer_value
 from analytics_kit.clv.rfm import rfm_exclusions, rfm_summary
 from analytics_kit.clv.scale import (
     customer_value_table,
@@ -42,6 +45,7 @@ __all__ = [
     "fit_purchase_model",
     "fit_spend_model",
     "holdout_scorecard",
+    "new_customer_value",
     "rfm_exclusions",
     "rfm_patterns",
     "rfm_summary",
