@@ -15,6 +15,16 @@ from analytics_kit.reporting.sections._base import ReportContext, Section
 
 __all__ = ["drivers"]
 
+_DRIVER_COLUMNS = {
+    "highest_churn_level": "level with the highest churn",
+    "highest_churn_rate": "churn rate, highest level",
+    "highest_churn_customers": "customers, highest level",
+    "lowest_churn_level": "level with the lowest churn",
+    "lowest_churn_rate": "churn rate, lowest level",
+    "lowest_churn_customers": "customers, lowest level",
+    "group": "correlated group",
+}
+
 #: Contractual clients: churn = cancellation within this many days after the cutoff.
 CONTRACT_HORIZON_DAYS = 180
 
@@ -96,8 +106,8 @@ def drivers(ctx: ReportContext) -> Section:
     section.figure(
         lambda ax: plot_importances(result.importances, top=12, ax=ax), figsize=(8, 4)
     )
-    summary = result.driver_summary()
-    share_cols = ("highest_churn_rate", "lowest_churn_rate")
+    summary = result.driver_summary().rename(columns=_DRIVER_COLUMNS)
+    share_cols = ("churn rate, highest level", "churn rate, lowest level")
     section.add(
         rd.table(
             summary,
@@ -113,10 +123,27 @@ def drivers(ctx: ReportContext) -> Section:
         )
     )
     if len(result.correlated_groups):
+        groups = result.correlated_groups.copy()
+        groups["features"] = groups["features"].map(
+            lambda f: " + ".join(f) if isinstance(f, list | tuple) else str(f)
+        )
+        number = lambda v: rd.fmt_number(v, 3)  # noqa: E731
         section.add(
             rd.table(
-                result.correlated_groups.astype(str),
-                caption="Correlated columns reported together (they share credit)",
+                groups.drop(columns=["n_features"], errors="ignore").rename(
+                    columns={
+                        "mean_abs_spearman": "mean |Spearman|",
+                        "importance": "joint importance",
+                    }
+                ),
+                formats={
+                    "mean |Spearman|": number,
+                    "joint importance": number,
+                    "low": number,
+                    "high": number,
+                },
+                caption="Correlated columns reported together: shuffled jointly, they "
+                "share credit (importance = drop in held-out AUC)",
             )
         )
     section.figure(lambda ax: plot_lift(result.lift, ax=ax), figsize=(7, 3.4))
