@@ -34,7 +34,13 @@ class Overview:
 
     @property
     def repeat_purchase_rate(self) -> float:
-        """Share of customers who bought on two or more distinct days, in [0, 1]."""
+        """Share of customers who bought on two or more distinct days, in [0, 1].
+
+        Days, not orders, as in the CLV summary's purchase occasions.
+        :func:`analytics_kit.metrics.repeat_purchase_rate` counts distinct orders and
+        gives a Wilson interval; the two differ when customers place several orders
+        on one day.
+        """
         return (
             self.repeat_customers / self.customers if self.customers else float("nan")
         )

@@ -95,9 +95,8 @@ class ReportContext:
         return self.client.config.currency
 
     def has_history(self, start: pd.Timestamp) -> bool:
-        """Whether the data reaches back to `start` (needed for a fair comparison)."""
-        first = self.shared.get("first_day")
-        return first is not None and start >= pd.Timestamp(first).normalize()
+        """Whether the transactions reach back to `start` (for a fair comparison)."""
+        return self.covers("transactions", "timestamp", start)
 
     def table_start(self, name: str, column: str) -> pd.Timestamp | None:
         """First date in `column` of table `name` (None when absent or empty)."""
@@ -139,10 +138,10 @@ class ReportContext:
     def window_label(self) -> str:
         """E.g. "Jan 2023 to Dec 2023" (from the first month with data, if later)."""
         last = self.window_end - pd.Timedelta(days=1)
-        first = self.shared.get("first_day")
+        first = self.table_start("transactions", "timestamp")
         start = self.window_start
-        if first is not None and pd.Timestamp(first) > start:
-            start = pd.Timestamp(first)
+        if first is not None and first > start:
+            start = first
         return f"{start:%b %Y} to {last:%b %Y}"
 
 

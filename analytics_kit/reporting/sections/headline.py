@@ -31,7 +31,6 @@ def activity_facts(ctx: ReportContext) -> Section:
     with ctx.log.capture():
         total = overview(tx, as_of=ctx.as_of)
         mac = monthly_active_customers(tx, as_of=ctx.as_of)
-    ctx.shared["first_day"] = total.first_day
     current, previous = _window_counts(ctx, tx)
     if not ctx.has_history(ctx.previous_start):  # no full year before: no comparison
         previous = (float("nan"), float("nan"))

@@ -71,7 +71,6 @@ def value(ctx: ReportContext) -> Section:
             tx, as_of=ctx.as_of, method="seed", gross_margin=margin
         )
         totals = overview(tx, as_of=ctx.as_of)
-    ctx.shared["first_day"] = totals.first_day
     _monthly_revenue_per_customer(ctx, tx)
     hist = pd.DataFrame([realised.to_dict(), seed.to_dict()]).assign(
         metric=[
@@ -100,7 +99,7 @@ def value(ctx: ReportContext) -> Section:
         _subscription(ctx, section)
         return section
     try:
-        _probabilistic(ctx, section, tx)
+        _probabilistic(ctx, section, tx, totals.first_day)
     except AnalyticsKitError as exc:  # too little data for a model: say why
         section.add(rd.note(f"Probabilistic CLV is not shown: {exc}"))
     return section
@@ -200,9 +199,10 @@ def _monthly_revenue_per_customer(ctx: ReportContext, tx) -> None:
         )
 
 
-def _probabilistic(ctx: ReportContext, section: Section, tx) -> None:
+def _probabilistic(
+    ctx: ReportContext, section: Section, tx, first_day: pd.Timestamp
+) -> None:
     money = lambda v: rd.fmt_money(v, ctx.currency)  # noqa: E731
-    first_day = ctx.shared["first_day"]
     calibration_end = holdout_split(first_day, ctx.as_of)
     models = ("bgnbd",) if ctx.fast else ("bgnbd", "mbgnbd", "pareto_nbd")
     with ctx.log.capture():
